@@ -1,0 +1,101 @@
+// Reads the incoming request once: method, the few headers the policy needs, and the cache key.
+// Everything lands in buffers reused across requests, so this allocates nothing.
+import { HEADER_KIND_REQUEST } from "../abi/constants";
+import { Config } from "../config";
+import { ByteBuffer } from "../host/buffer";
+import { readHeaderNames, readHeaderValues, readMethod, readUri } from "../host/http";
+import { bytesEqual, nextNul, toLowerAscii } from "../http/bytes";
+import { appendHeader, appendHost, appendUri } from "../http/cache_key";
+import { AUTHORIZATION, CACHE_CONTROL, HOST, NO_CACHE_VALUE, PRAGMA, RANGE } from "../http/names";
+import { Method, RequestFacts } from "../policy/facts";
+import { xxhash64 } from "../store/xxhash64";
+
+const GET = String.UTF8.encode("GET");
+const HEAD = String.UTF8.encode("HEAD");
+
+/** Scratch for the method, header names and values of the current request. */
+const scratch = new ByteBuffer(4096);
+/** The cache key of the current request (kept until its response is handled). */
+export const key = new ByteBuffer(1024);
+export let keyHash: u64 = 0;
+
+function isNamed(names: usize, start: u32, end: u32, name: ArrayBuffer): bool {
+  return bytesEqual(names + start, end - start, changetype<usize>(name), <u32>name.byteLength);
+}
+
+function nameListed(names: usize, namesLen: u32, name: ArrayBuffer): bool {
+  let start: u32 = 0;
+  while (start < namesLen) {
+    const end = nextNul(names, start, namesLen);
+    if (isNamed(names, start, end, name)) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+/** Reads the values of one request header into the scratch buffer; returns their length. */
+function readValues(name: ArrayBuffer): u32 {
+  const before = scratch.length;
+  readHeaderValues(HEADER_KIND_REQUEST, changetype<usize>(name), <u32>name.byteLength, scratch);
+  return scratch.length - before;
+}
+
+/** Whether a Pragma value list contains `no-cache` (§5.4), case-insensitively. */
+function containsNoCache(ptr: usize, len: u32): bool {
+  const word = changetype<usize>(NO_CACHE_VALUE);
+  const wordLen = <u32>NO_CACHE_VALUE.byteLength;
+  for (let i: u32 = 0; i + wordLen <= len; i++) {
+    let j: u32 = 0;
+    while (j < wordLen && toLowerAscii(load<u8>(ptr + i + j)) == load<u8>(word + j)) j++;
+    if (j == wordLen) return true;
+  }
+  return false;
+}
+
+/** Reads only the method: enough to pass every other method through. */
+export function readRequestMethod(facts: RequestFacts): void {
+  facts.reset();
+  scratch.reset();
+  const len = readMethod(scratch);
+  if (bytesEqual(scratch.ptr, len, changetype<usize>(GET), 3)) facts.method = Method.Get;
+  else if (bytesEqual(scratch.ptr, len, changetype<usize>(HEAD), 4)) facts.method = Method.Head;
+}
+
+/** Reads the headers the policy needs and builds the key (after readRequestMethod). */
+export function readRequestDetails(facts: RequestFacts, config: Config): void {
+  scratch.reset();
+  readHeaderNames(HEADER_KIND_REQUEST, scratch);
+  // Header names stay at the start of scratch; values are read after them.
+  const namesLen = scratch.length;
+
+  facts.hasAuthorization = nameListed(scratch.ptr, namesLen, AUTHORIZATION);
+  facts.hasRange = nameListed(scratch.ptr, namesLen, RANGE);
+  if (nameListed(scratch.ptr, namesLen, CACHE_CONTROL)) {
+    const start = scratch.length;
+    const len = readValues(CACHE_CONTROL);
+    facts.cacheControl.parse(scratch.ptr + start, len);
+  }
+  if (nameListed(scratch.ptr, namesLen, PRAGMA)) {
+    const start = scratch.length;
+    const len = readValues(PRAGMA);
+    facts.pragmaNoCache = containsNoCache(scratch.ptr + start, len);
+  }
+
+  key.reset();
+  // Host: the first value only (the host reports exactly one for HTTP/1.1 and HTTP/2).
+  let start = scratch.length;
+  let len = readValues(HOST);
+  appendHost(key, scratch.ptr + start, nextNul(scratch.ptr + start, 0, len));
+
+  start = scratch.length;
+  len = readUri(scratch);
+  facts.keyable = appendUri(key, scratch.ptr + start, len, config.ignoreQuery, config.ignoredQueryParams);
+
+  for (let i = 0; i < config.keyHeaders.length; i++) {
+    const name = unchecked(config.keyHeaders[i]);
+    start = scratch.length;
+    len = nameListed(scratch.ptr, namesLen, name) ? readValues(name) : 0;
+    appendHeader(key, name, scratch.ptr + start, len);
+  }
+  keyHash = xxhash64(key.ptr, key.length);
+}

@@ -1,0 +1,111 @@
+// Safe wrappers over the http_handler imports: every read goes into a reusable ByteBuffer at its
+// end, retried once with the exact size the host reported when it did not fit. The only code
+// that calls abi/http_handler (besides logging).
+import * as abi from "../abi/http_handler";
+import { FEATURE_BUFFER_RESPONSE } from "../abi/constants";
+import { ByteBuffer } from "./buffer";
+
+/** Appends the request method; returns its length. */
+export function readMethod(into: ByteBuffer): u32 {
+  let len = abi.get_method(into.end, into.free);
+  if (len > into.free) {
+    into.reserve(len);
+    len = abi.get_method(into.end, into.free);
+  }
+  into.length += len;
+  return len;
+}
+
+/** Appends the request URI (escaped path and `?query`); returns its length. */
+export function readUri(into: ByteBuffer): u32 {
+  let len = abi.get_uri(into.end, into.free);
+  if (len > into.free) {
+    into.reserve(len);
+    len = abi.get_uri(into.end, into.free);
+  }
+  into.length += len;
+  return len;
+}
+
+/** Appends the configuration bytes; returns their length. */
+export function readConfig(into: ByteBuffer): u32 {
+  let len = abi.get_config(into.end, into.free);
+  if (len > into.free) {
+    into.reserve(len);
+    len = abi.get_config(into.end, into.free);
+  }
+  into.length += len;
+  return len;
+}
+
+/**
+ * Appends the values of one header, each followed by NUL; returns how many there are.
+ * `name` must be lowercase.
+ */
+export function readHeaderValues(kind: u32, namePtr: usize, nameLen: u32, into: ByteBuffer): u32 {
+  let countLen = abi.get_header_values(kind, namePtr, nameLen, into.end, into.free);
+  let len = <u32>countLen;
+  if (len > into.free) {
+    into.reserve(len);
+    countLen = abi.get_header_values(kind, namePtr, nameLen, into.end, into.free);
+    len = <u32>countLen;
+  }
+  into.length += len;
+  return <u32>(countLen >>> 32);
+}
+
+/** Appends every header name (lowercase, each followed by NUL); returns how many there are. */
+export function readHeaderNames(kind: u32, into: ByteBuffer): u32 {
+  let countLen = abi.get_header_names(kind, into.end, into.free);
+  let len = <u32>countLen;
+  if (len > into.free) {
+    into.reserve(len);
+    countLen = abi.get_header_names(kind, into.end, into.free);
+    len = <u32>countLen;
+  }
+  into.length += len;
+  return <u32>(countLen >>> 32);
+}
+
+const BODY_CHUNK: u32 = 16 * 1024;
+
+/**
+ * Appends a body; returns its length, or -1 as soon as it is longer than `limit` (what was read
+ * stays appended; reading the buffered response body does not consume it on the host side).
+ */
+export function readBody(kind: u32, into: ByteBuffer, limit: u32): i64 {
+  const start = into.length;
+  while (true) {
+    into.reserve(BODY_CHUNK);
+    const eofLen = abi.read_body(kind, into.end, into.free);
+    into.length += <u32>eofLen;
+    if (<u64>(into.length - start) > <u64>limit) return -1;
+    if ((eofLen >>> 32) != 0) return <i64>(into.length - start);
+  }
+}
+
+export function setHeader(kind: u32, namePtr: usize, nameLen: u32, valuePtr: usize, valueLen: u32): void {
+  abi.set_header_value(kind, namePtr, nameLen, valuePtr, valueLen);
+}
+
+export function addHeader(kind: u32, namePtr: usize, nameLen: u32, valuePtr: usize, valueLen: u32): void {
+  abi.add_header_value(kind, namePtr, nameLen, valuePtr, valueLen);
+}
+
+export function writeBody(kind: u32, ptr: usize, len: u32): void {
+  abi.write_body(kind, ptr, len);
+}
+
+/** Status of the backend's response; only valid with buffer_response enabled. */
+export function statusCode(): u32 {
+  return abi.get_status_code();
+}
+
+export function setStatusCode(code: u32): void {
+  abi.set_status_code(code);
+}
+
+/** Lets handle_response read and rewrite the backend's response (for this request only). */
+export function enableResponseBuffering(): void {
+  abi.enable_features(FEATURE_BUFFER_RESPONSE);
+}

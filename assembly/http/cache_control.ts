@@ -1,0 +1,169 @@
+// Cache-Control directives (RFC 9111 §5.2), parsed from one or more field lines.
+// Directive names are case-insensitive; values may be tokens or quoted strings; junk between
+// directives is skipped. Duplicates resolve to the most restrictive value; an invalid value of a
+// freshness directive makes the response stale (it is remembered as `...Invalid`).
+import {
+  BACKSLASH, COMMA, DQUOTE, EQUALS, NUL, equalsIgnoreCase, isWhitespace, parseDeltaSeconds,
+} from "./bytes";
+
+const NO_STORE = String.UTF8.encode("no-store");
+const NO_CACHE = String.UTF8.encode("no-cache");
+const PRIVATE = String.UTF8.encode("private");
+const PUBLIC = String.UTF8.encode("public");
+const MAX_AGE = String.UTF8.encode("max-age");
+const S_MAXAGE = String.UTF8.encode("s-maxage");
+const MUST_REVALIDATE = String.UTF8.encode("must-revalidate");
+const PROXY_REVALIDATE = String.UTF8.encode("proxy-revalidate");
+const IMMUTABLE = String.UTF8.encode("immutable");
+const ONLY_IF_CACHED = String.UTF8.encode("only-if-cached");
+const MAX_STALE = String.UTF8.encode("max-stale");
+const MIN_FRESH = String.UTF8.encode("min-fresh");
+
+/** Marks a numeric directive that is absent. */
+export const ABSENT: i64 = -1;
+/** `max-stale` without a value: any staleness is acceptable. */
+export const ANY_STALENESS: i64 = -2;
+
+@final
+export class CacheControl {
+  present: bool = false;
+  noStore: bool = false;
+  noCache: bool = false;
+  /** `no-cache="field"`: only the named fields need revalidation. */
+  noCacheQualified: bool = false;
+  isPrivate: bool = false;
+  privateQualified: bool = false;
+  isPublic: bool = false;
+  mustRevalidate: bool = false;
+  proxyRevalidate: bool = false;
+  immutable: bool = false;
+  onlyIfCached: bool = false;
+  maxAge: i64 = ABSENT;
+  maxAgeInvalid: bool = false;
+  sMaxAge: i64 = ABSENT;
+  sMaxAgeInvalid: bool = false;
+  maxStale: i64 = ABSENT;
+  minFresh: i64 = ABSENT;
+
+  reset(): void {
+    this.present = false;
+    this.noStore = false;
+    this.noCache = false;
+    this.noCacheQualified = false;
+    this.isPrivate = false;
+    this.privateQualified = false;
+    this.isPublic = false;
+    this.mustRevalidate = false;
+    this.proxyRevalidate = false;
+    this.immutable = false;
+    this.onlyIfCached = false;
+    this.maxAge = ABSENT;
+    this.maxAgeInvalid = false;
+    this.sMaxAge = ABSENT;
+    this.sMaxAgeInvalid = false;
+    this.maxStale = ABSENT;
+    this.minFresh = ABSENT;
+  }
+
+  /**
+   * Adds the directives of a field value. Several field lines may be given at once, separated
+   * by NUL (as the host returns them) - they combine like one comma-separated list.
+   */
+  parse(ptr: usize, len: u32): void {
+    let i: u32 = 0;
+    while (i < len) {
+      const b = load<u8>(ptr + i);
+      if (b == COMMA || b == NUL || isWhitespace(b)) {
+        i++;
+        continue;
+      }
+      // Directive name: up to '=', a separator or whitespace.
+      const nameStart = i;
+      while (i < len) {
+        const c = load<u8>(ptr + i);
+        if (c == EQUALS || c == COMMA || c == NUL || isWhitespace(c)) break;
+        i++;
+      }
+      const nameEnd = i;
+      while (i < len && isWhitespace(load<u8>(ptr + i))) i++;
+      let valueStart: u32 = 0;
+      let valueEnd: u32 = 0;
+      let hasValue = false;
+      if (i < len && load<u8>(ptr + i) == EQUALS) {
+        i++;
+        while (i < len && isWhitespace(load<u8>(ptr + i))) i++;
+        hasValue = true;
+        if (i < len && load<u8>(ptr + i) == DQUOTE) {
+          i++;
+          valueStart = i;
+          while (i < len) {
+            const c = load<u8>(ptr + i);
+            if (c == BACKSLASH && i + 1 < len) { i += 2; continue; }
+            if (c == DQUOTE || c == NUL) break;
+            i++;
+          }
+          valueEnd = i;
+          if (i < len && load<u8>(ptr + i) == DQUOTE) i++;
+        } else {
+          valueStart = i;
+          while (i < len) {
+            const c = load<u8>(ptr + i);
+            if (c == COMMA || c == NUL || isWhitespace(c)) break;
+            i++;
+          }
+          valueEnd = i;
+        }
+      }
+      // Skip anything up to the next separator (junk after a value).
+      while (i < len) {
+        const c = load<u8>(ptr + i);
+        if (c == COMMA || c == NUL) break;
+        i++;
+      }
+      this.present = true;
+      this.apply(ptr + nameStart, nameEnd - nameStart, hasValue, ptr + valueStart, valueEnd - valueStart);
+    }
+  }
+
+  private apply(name: usize, nameLen: u32, hasValue: bool, value: usize, valueLen: u32): void {
+    if (equalsIgnoreCase(name, nameLen, MAX_AGE)) {
+      const seconds = hasValue ? parseDeltaSeconds(value, valueLen) : -1;
+      if (seconds < 0) this.maxAgeInvalid = true;
+      else if (this.maxAge == ABSENT || seconds < this.maxAge) this.maxAge = seconds;
+    } else if (equalsIgnoreCase(name, nameLen, S_MAXAGE)) {
+      const seconds = hasValue ? parseDeltaSeconds(value, valueLen) : -1;
+      if (seconds < 0) this.sMaxAgeInvalid = true;
+      else if (this.sMaxAge == ABSENT || seconds < this.sMaxAge) this.sMaxAge = seconds;
+    } else if (equalsIgnoreCase(name, nameLen, NO_STORE)) {
+      this.noStore = true;
+    } else if (equalsIgnoreCase(name, nameLen, NO_CACHE)) {
+      if (hasValue && valueLen > 0) this.noCacheQualified = true;
+      else this.noCache = true;
+    } else if (equalsIgnoreCase(name, nameLen, PRIVATE)) {
+      if (hasValue && valueLen > 0) this.privateQualified = true;
+      else this.isPrivate = true;
+    } else if (equalsIgnoreCase(name, nameLen, PUBLIC)) {
+      this.isPublic = true;
+    } else if (equalsIgnoreCase(name, nameLen, MUST_REVALIDATE)) {
+      this.mustRevalidate = true;
+    } else if (equalsIgnoreCase(name, nameLen, PROXY_REVALIDATE)) {
+      this.proxyRevalidate = true;
+    } else if (equalsIgnoreCase(name, nameLen, IMMUTABLE)) {
+      this.immutable = true;
+    } else if (equalsIgnoreCase(name, nameLen, ONLY_IF_CACHED)) {
+      this.onlyIfCached = true;
+    } else if (equalsIgnoreCase(name, nameLen, MAX_STALE)) {
+      if (!hasValue) this.maxStale = ANY_STALENESS;
+      else {
+        const seconds = parseDeltaSeconds(value, valueLen);
+        // The most restrictive wins; an invalid value grants nothing.
+        const effective = seconds < 0 ? 0 : seconds;
+        if (this.maxStale < 0 || effective < this.maxStale) this.maxStale = effective;
+      }
+    } else if (equalsIgnoreCase(name, nameLen, MIN_FRESH)) {
+      const seconds = hasValue ? parseDeltaSeconds(value, valueLen) : -1;
+      if (seconds >= 0 && seconds > this.minFresh) this.minFresh = seconds;
+    }
+    // Unknown directives are ignored (§5.2.3).
+  }
+}

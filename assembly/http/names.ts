@@ -1,0 +1,39 @@
+// Header names (lowercase, as the host reports them) and fixed header values, encoded once.
+
+export const HOST = String.UTF8.encode("host");
+export const CACHE_CONTROL = String.UTF8.encode("cache-control");
+export const PRAGMA = String.UTF8.encode("pragma");
+export const AUTHORIZATION = String.UTF8.encode("authorization");
+export const RANGE = String.UTF8.encode("range");
+export const EXPIRES = String.UTF8.encode("expires");
+export const DATE = String.UTF8.encode("date");
+export const AGE = String.UTF8.encode("age");
+export const SET_COOKIE = String.UTF8.encode("set-cookie");
+export const VARY = String.UTF8.encode("vary");
+export const CONTENT_LENGTH = String.UTF8.encode("content-length");
+export const CONTENT_TYPE = String.UTF8.encode("content-type");
+export const CONNECTION = String.UTF8.encode("connection");
+export const CACHE_STATUS = String.UTF8.encode("cache-status");
+export const X_CACHE_STATUS = String.UTF8.encode("x-cache-status");
+
+/** Hop-by-hop fields (RFC 9110 §7.6.1), never stored. */
+export const HOP_BY_HOP: ArrayBuffer[] = [
+  String.UTF8.encode("connection"),
+  String.UTF8.encode("keep-alive"),
+  String.UTF8.encode("proxy-connection"),
+  String.UTF8.encode("proxy-authenticate"),
+  String.UTF8.encode("proxy-authorization"),
+  String.UTF8.encode("te"),
+  String.UTF8.encode("trailer"),
+  String.UTF8.encode("transfer-encoding"),
+  String.UTF8.encode("upgrade"),
+];
+
+export const NO_CACHE_VALUE = String.UTF8.encode("no-cache");
+export const TEXT_PLAIN = String.UTF8.encode("text/plain; charset=utf-8");
+
+// X-Cache-Status values.
+export const STATUS_HIT = String.UTF8.encode("HIT");
+export const STATUS_MISS = String.UTF8.encode("MISS");
+export const STATUS_EXPIRED = String.UTF8.encode("EXPIRED");
+export const STATUS_BYPASS = String.UTF8.encode("BYPASS");

@@ -1,0 +1,165 @@
+// The two phases of a request (see README "How caching decisions are made"):
+//   handle_request  read the request, decide, answer from the store or forward;
+//   handle_response for a forward that may be stored: read the response, store it, add headers.
+// A request is pinned to one instance from handle_request to the end of handle_response, so the
+// state between the two phases lives in module globals.
+import { Config, parseConfig } from "./config";
+import { ByteBuffer } from "./host/buffer";
+import { nowMillis } from "./host/clock";
+import { enableResponseBuffering, readConfig } from "./host/http";
+import { logDebug, logError, logEnabled, setLogLevel } from "./host/log";
+import { LOG_LEVEL_DEBUG } from "./abi/constants";
+import { Forward } from "./http/cache_status";
+import { STATUS_BYPASS, STATUS_EXPIRED, STATUS_MISS } from "./http/names";
+import { writeConfigurationError, writeStatusHeaders, writeStoredResponse } from "./exchange/answer";
+import { key, keyHash, readRequestDetails, readRequestMethod } from "./exchange/request";
+import { body, readResponseBody, readResponseHead, storedHeaders } from "./exchange/response";
+import { Method, RequestFacts, ResponseFacts } from "./policy/facts";
+import { correctedInitialAge, currentAge, freshnessLifetime, remainingFreshness } from "./policy/freshness";
+import { RequestDecision, decideRequest } from "./policy/request";
+import { NotStorable, allowsAuthorizedReuse, checkStorable, describeNotStorable } from "./policy/storable";
+import { MemoryStore } from "./store/memory";
+import { EntryMeta, RECORD_FLAG_AUTHORIZED_OK, recordFlags, recordFreshnessLifetime, recordInitialAge,
+  recordResponseTime, recordStoredAt } from "./store/record";
+import { Store } from "./store/store";
+
+const CALL_NEXT: u64 = 1;
+const ANSWERED: u64 = 0;
+const MS_PER_SECOND: i64 = 1000;
+
+// --- start-up (runs once per instance, from _start) ---
+
+let config: Config = new Config();
+let configError: ArrayBuffer | null = null;
+let cacheName: ArrayBuffer = String.UTF8.encode(config.cacheName);
+let store: Store = new MemoryStore(<u32>config.memoryLimit);
+
+function initialize(): void {
+  const raw = new ByteBuffer(1024);
+  readConfig(raw);
+  const text = String.UTF8.decodeUnsafe(raw.ptr, raw.length);
+  heap.free(raw.ptr);
+  const result = parseConfig(text);
+  if (result.error.length > 0) {
+    const message = "invalid configuration: " + result.error;
+    logError(message);
+    configError = String.UTF8.encode("httpcache: " + message + "\n");
+    return;
+  }
+  config = result.config;
+  setLogLevel(config.logLevel);
+  cacheName = String.UTF8.encode(config.cacheName);
+  store = new MemoryStore(<u32>config.memoryLimit);
+}
+
+initialize();
+
+// --- state carried from handle_request to handle_response ---
+
+const request = new RequestFacts();
+const response = new ResponseFacts();
+const meta = new EntryMeta();
+/** Set when handle_request forwarded with response buffering, so handle_response must act. */
+let pendingStore = false;
+let pendingStatus: ArrayBuffer = STATUS_MISS;
+let pendingReason: Forward = Forward.UriMiss;
+let requestTime: i64 = 0;
+
+/** Forwards without buffering: our headers go on first and the backend's response streams. */
+function forwardUntouched(status: ArrayBuffer, reason: Forward): u64 {
+  if (config.statusHeaders) writeStatusHeaders(status, cacheName, reason, false);
+  return CALL_NEXT;
+}
+
+/** Forwards with response buffering; handle_response stores the answer if it may. */
+function forwardForStore(status: ArrayBuffer, reason: Forward, now: i64): u64 {
+  pendingStore = true;
+  pendingStatus = status;
+  pendingReason = reason;
+  requestTime = now;
+  enableResponseBuffering();
+  return CALL_NEXT;
+}
+
+export function handle_request(): u64 {
+  pendingStore = false;
+  if (configError !== null) {
+    writeConfigurationError(configError!);
+    return ANSWERED;
+  }
+  readRequestMethod(request);
+  if (request.method == Method.Other) return forwardUntouched(STATUS_BYPASS, Forward.Method);
+  readRequestDetails(request, config);
+  const decision = decideRequest(request, config);
+  if (decision == RequestDecision.BypassMethod) return forwardUntouched(STATUS_BYPASS, Forward.Method);
+  if (decision == RequestDecision.BypassRequest) return forwardUntouched(STATUS_BYPASS, Forward.Request);
+
+  const now = nowMillis();
+  const isHead = request.method == Method.Head;
+  if (decision == RequestDecision.Refresh) {
+    return isHead ? forwardUntouched(STATUS_BYPASS, Forward.Request) : forwardForStore(STATUS_BYPASS, Forward.Request, now);
+  }
+
+  const record = store.find(keyHash, key.ptr, key.length);
+  let status = STATUS_MISS;
+  let reason = Forward.UriMiss;
+  if (record != 0) {
+    if (request.hasAuthorization && (recordFlags(record) & RECORD_FLAG_AUTHORIZED_OK) == 0) {
+      // §3.5: this stored response may not answer a request with Authorization.
+      status = STATUS_BYPASS;
+      reason = Forward.Request;
+    } else {
+      const initialAge = recordInitialAge(record);
+      const responseTime = recordResponseTime(record);
+      const remaining = remainingFreshness(recordFreshnessLifetime(record), initialAge, responseTime,
+        recordStoredAt(record), now, config);
+      if (remaining > 0) {
+        store.touch(record);
+        writeStoredResponse(record, isHead, currentAge(initialAge, responseTime, now) / MS_PER_SECOND,
+          remaining / MS_PER_SECOND, config.statusHeaders, cacheName);
+        return ANSWERED;
+      }
+      status = STATUS_EXPIRED;
+      reason = Forward.Stale;
+    }
+  }
+  // A HEAD response has no body to store: forward it as is.
+  if (isHead) return forwardUntouched(status, reason);
+  return forwardForStore(status, reason, now);
+}
+
+/** Stores the buffered response if it may be; returns whether it did. */
+function storeResponse(): bool {
+  readResponseHead(response);
+  const responseTime = nowMillis();
+  let reason = checkStorable(request, response, config);
+  let lifetime: i64 = 0;
+  if (reason == NotStorable.No) {
+    lifetime = freshnessLifetime(response, responseTime, config);
+    if (lifetime <= 0) reason = NotStorable.NoFreshness;
+  }
+  if (reason == NotStorable.No && !readResponseBody(config)) reason = NotStorable.TooLarge;
+  // A Content-Length that disagrees with the body would make every hit fail.
+  if (reason == NotStorable.No && response.contentLength >= 0 && response.contentLength != <i64>body.length) {
+    reason = NotStorable.TooLarge;
+  }
+  if (reason != NotStorable.No) {
+    if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("not stored: " + describeNotStorable(reason));
+    return false;
+  }
+  meta.keyHash = keyHash;
+  meta.status = response.status;
+  meta.flags = allowsAuthorizedReuse(response) ? RECORD_FLAG_AUTHORIZED_OK : 0;
+  meta.storedAt = responseTime;
+  meta.responseTime = responseTime;
+  meta.initialAge = correctedInitialAge(response, requestTime, responseTime);
+  meta.freshnessLifetime = lifetime;
+  return store.put(meta, key.ptr, key.length, storedHeaders.ptr, storedHeaders.length, body.ptr, body.length);
+}
+
+export function handle_response(reqCtx: u32, isError: u32): void {
+  if (!pendingStore) return;
+  pendingStore = false;
+  const stored = isError == 0 && storeResponse();
+  if (config.statusHeaders) writeStatusHeaders(pendingStatus, cacheName, pendingReason, stored);
+}

@@ -1,0 +1,60 @@
+// Whether a response may be stored (RFC 9111 §3, §3.5) and reused for a request.
+import { Config } from "../config";
+import { ABSENT } from "../http/cache_control";
+import { RequestFacts, ResponseFacts } from "./facts";
+
+export const enum NotStorable {
+  No = 0, // i.e. storable
+  Status,
+  Excluded,
+  NoStore,
+  Private,
+  NoCache,
+  SetCookie,
+  Vary,
+  Authorization,
+  NoFreshness,
+  TooLarge,
+}
+
+export function describeNotStorable(reason: NotStorable): string {
+  switch (reason) {
+    case NotStorable.No: return "storable";
+    case NotStorable.Status: return "status not storable";
+    case NotStorable.Excluded: return "status in excludedResponseCodes";
+    case NotStorable.NoStore: return "no-store";
+    case NotStorable.Private: return "private";
+    case NotStorable.NoCache: return "no-cache (revalidation not supported yet)";
+    case NotStorable.SetCookie: return "Set-Cookie";
+    case NotStorable.Vary: return "Vary (variants not supported yet)";
+    case NotStorable.Authorization: return "request had Authorization and the response is not public";
+    case NotStorable.NoFreshness: return "no freshness lifetime";
+    case NotStorable.TooLarge: return "larger than maxObjectSize";
+  }
+  return "unknown";
+}
+
+/** §3.5: a response to a request with Authorization may be shared only with these directives. */
+export function allowsAuthorizedReuse(response: ResponseFacts): bool {
+  const cc = response.cacheControl;
+  return cc.isPublic || cc.sMaxAge != ABSENT || cc.mustRevalidate;
+}
+
+/** Everything but the lifetime and the body size, which the caller checks. */
+export function checkStorable(request: RequestFacts, response: ResponseFacts, config: Config): NotStorable {
+  const status = response.status;
+  // Final statuses only; 206 needs range support; 304 answers a conditional the client sent.
+  if (status < 200 || status > 599 || status == 206 || status == 304) return NotStorable.Status;
+  if (config.isExcluded(status)) return NotStorable.Excluded;
+  const cc = response.cacheControl;
+  if (cc.noStore || request.cacheControl.noStore) return NotStorable.NoStore;
+  // A shared cache must not store private responses; private="field" is treated as private.
+  if (cc.isPrivate || cc.privateQualified) return NotStorable.Private;
+  // no-cache requires revalidation on every use, which comes with revalidation support.
+  if (cc.noCache || cc.noCacheQualified) return NotStorable.NoCache;
+  if (response.hasSetCookie && !config.stripSetCookie) return NotStorable.SetCookie;
+  if (response.hasVary) return NotStorable.Vary;
+  if (request.hasAuthorization && !allowsAuthorizedReuse(response)) return NotStorable.Authorization;
+  if (response.contentLength > config.maxObjectSize) return NotStorable.TooLarge;
+  return NotStorable.No;
+}

@@ -1,0 +1,95 @@
+// One cache entry as one contiguous byte record: a fixed header, the key bytes, the stored
+// header lines, the body. Every store (memory now, shared later) keeps records in this layout,
+// so the plugin reads an entry the same way wherever it came from.
+//
+//   offset  size  field
+//   0       4     magic            RECORD_MAGIC for an entry, SKIP_MAGIC for padding in a ring
+//   4       4     size             whole record, padded to RECORD_ALIGN
+//   8       8     keyHash          xxHash64 of the key
+//   16      4     keyLength
+//   20      4     headersLength    stored header lines, see below
+//   24      4     bodyLength
+//   28      2     status
+//   30      2     flags            RECORD_FLAG_*
+//   32      8     storedAt         ms since epoch, when we stored it (maxTtl counts from here)
+//   40      8     responseTime     ms since epoch, when the response was received (§4.2.3)
+//   48      8     initialAge       ms, corrected_initial_age (§4.2.3)
+//   56      8     freshnessLifetime ms (§4.2.1)
+//   64      8     reserved
+//   72            key, header lines, body
+// A header line is [u32 nameLength][u32 valueLength][name][value]; names are lowercase.
+
+export const RECORD_MAGIC: u32 = 0x31454348; // "HCE1"
+export const SKIP_MAGIC: u32 = 0x50494b53; // "SKIP"
+export const RECORD_HEADER_SIZE: u32 = 72;
+export const RECORD_ALIGN: u32 = 8;
+
+/** The response may answer a request with Authorization (§3.5: public, s-maxage, must-revalidate). */
+export const RECORD_FLAG_AUTHORIZED_OK: u16 = 1;
+/** Used since it was stored or last spared by eviction (CLOCK's reference bit). */
+export const RECORD_FLAG_REFERENCED: u16 = 2;
+
+@inline export function recordMagic(r: usize): u32 { return load<u32>(r, 0); }
+@inline export function recordSize(r: usize): u32 { return load<u32>(r, 4); }
+@inline export function recordKeyHash(r: usize): u64 { return load<u64>(r, 8); }
+@inline export function recordKeyLength(r: usize): u32 { return load<u32>(r, 16); }
+@inline export function recordHeadersLength(r: usize): u32 { return load<u32>(r, 20); }
+@inline export function recordBodyLength(r: usize): u32 { return load<u32>(r, 24); }
+@inline export function recordStatus(r: usize): u32 { return <u32>load<u16>(r, 28); }
+@inline export function recordFlags(r: usize): u16 { return load<u16>(r, 30); }
+@inline export function recordStoredAt(r: usize): i64 { return load<i64>(r, 32); }
+@inline export function recordResponseTime(r: usize): i64 { return load<i64>(r, 40); }
+@inline export function recordInitialAge(r: usize): i64 { return load<i64>(r, 48); }
+@inline export function recordFreshnessLifetime(r: usize): i64 { return load<i64>(r, 56); }
+@inline export function recordKey(r: usize): usize { return r + RECORD_HEADER_SIZE; }
+@inline export function recordHeaders(r: usize): usize { return r + RECORD_HEADER_SIZE + recordKeyLength(r); }
+@inline export function recordBody(r: usize): usize { return recordHeaders(r) + recordHeadersLength(r); }
+
+@inline export function setRecordFlags(r: usize, flags: u16): void { store<u16>(r, flags, 30); }
+
+@inline export function alignRecord(n: u64): u64 {
+  return (n + <u64>(RECORD_ALIGN - 1)) & ~<u64>(RECORD_ALIGN - 1);
+}
+
+/** What a record says about the response besides its bytes. */
+@final
+export class EntryMeta {
+  keyHash: u64 = 0;
+  status: u32 = 0;
+  flags: u16 = 0;
+  storedAt: i64 = 0;
+  responseTime: i64 = 0;
+  initialAge: i64 = 0;
+  freshnessLifetime: i64 = 0;
+}
+
+export function recordSizeFor(keyLen: u32, headersLen: u32, bodyLen: u32): u64 {
+  return alignRecord(<u64>RECORD_HEADER_SIZE + <u64>keyLen + <u64>headersLen + <u64>bodyLen);
+}
+
+/** Writes a whole record at `r` (which has room for recordSizeFor(...) bytes). */
+export function writeRecord(
+  r: usize, size: u32, meta: EntryMeta,
+  key: usize, keyLen: u32, headers: usize, headersLen: u32, body: usize, bodyLen: u32,
+): void {
+  store<u32>(r, RECORD_MAGIC, 0);
+  store<u32>(r, size, 4);
+  store<u64>(r, meta.keyHash, 8);
+  store<u32>(r, keyLen, 16);
+  store<u32>(r, headersLen, 20);
+  store<u32>(r, bodyLen, 24);
+  store<u16>(r, <u16>meta.status, 28);
+  store<u16>(r, meta.flags, 30);
+  store<i64>(r, meta.storedAt, 32);
+  store<i64>(r, meta.responseTime, 40);
+  store<i64>(r, meta.initialAge, 48);
+  store<i64>(r, meta.freshnessLifetime, 56);
+  store<u64>(r, 0, 64);
+  memory.copy(r + RECORD_HEADER_SIZE, key, keyLen);
+  memory.copy(r + RECORD_HEADER_SIZE + keyLen, headers, headersLen);
+  memory.copy(r + RECORD_HEADER_SIZE + keyLen + headersLen, body, bodyLen);
+}
+
+export function recordKeyEquals(r: usize, key: usize, keyLen: u32): bool {
+  return recordKeyLength(r) == keyLen && memory.compare(recordKey(r), key, keyLen) == 0;
+}
