@@ -130,8 +130,8 @@ export function handle_request(): u64 {
 
 /** Stores the buffered response if it may be; returns whether it did. */
 function storeResponse(): bool {
-  readResponseHead(response);
   const responseTime = nowMillis();
+  readResponseHead(response, responseTime);
   let reason = checkStorable(request, response, config);
   let lifetime: i64 = 0;
   if (reason == NotStorable.No) {

@@ -6,7 +6,7 @@ import { ByteBuffer } from "../host/buffer";
 import { readBody, readHeaderNames, readHeaderValues, statusCode } from "../host/http";
 import { parseAge } from "../http/age";
 import { COMMA, bytesEqual, isWhitespace, nextNul, parseDeltaSeconds, toLowerAscii, trimmed } from "../http/bytes";
-import { parseHttpDate } from "../http/date";
+import { parseHttpDate, yearOf } from "../http/date";
 import {
   AGE, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, DATE, EXPIRES, HOP_BY_HOP, SET_COOKIE, VARY, X_CACHE_STATUS,
 } from "../http/names";
@@ -74,9 +74,13 @@ function firstValue(ptr: usize, len: u32): u64 {
   return trimmed(ptr, 0, nextNul(ptr, 0, len));
 }
 
+/** The current year, for two-digit years in obsolete dates. */
+let currentYear: i32 = 0;
+
 /** Reads status and headers into `facts`, and the storable header lines into storedHeaders. */
-export function readResponseHead(facts: ResponseFacts): void {
+export function readResponseHead(facts: ResponseFacts, now: i64): void {
   facts.reset();
+  currentYear = yearOf(now / 1000);
   facts.status = statusCode();
   storedHeaders.reset();
   scratch.reset();
@@ -114,11 +118,11 @@ function readField(facts: ResponseFacts, nameOffset: u32, nameLen: u32): void {
     facts.hasExpires = true;
     const span = firstValue(values, valuesLen);
     const s = <u32>(span >>> 32);
-    facts.expires = parseHttpDate(values + s, <u32>span - s);
+    facts.expires = parseHttpDate(values + s, <u32>span - s, currentYear);
   } else if (sameName(name, nameLen, DATE)) {
     const span = firstValue(values, valuesLen);
     const s = <u32>(span >>> 32);
-    facts.date = parseHttpDate(values + s, <u32>span - s);
+    facts.date = parseHttpDate(values + s, <u32>span - s, currentYear);
   } else if (sameName(name, nameLen, AGE)) {
     facts.age = parseAge(values, valuesLen);
     store = false; // recomputed on every answer from the cache

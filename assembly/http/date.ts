@@ -91,8 +91,20 @@ function toEpoch(year: i32, month: i32, day: i32, secondOfDay: i32): i64 {
   return daysFromCivil(year, month, day) * 86400 + <i64>secondOfDay;
 }
 
+/** The Gregorian year of a time in seconds since the epoch. */
+export function yearOf(epochSeconds: i64): i32 {
+  const days = epochSeconds / 86400;
+  let year = <i32>(1970 + days * 400 / 146097);
+  // The estimate can be one off around New Year.
+  if (daysFromCivil(year + 1, 1, 1) <= days) year++;
+  else if (daysFromCivil(year, 1, 1) > days) year--;
+  return year;
+}
+
+const DEFAULT_YEAR: i32 = 2026;
+
 /** `nowYear`: the current year, to place RFC 850's two-digit years (§5.6.7). */
-export function parseHttpDate(ptr: usize, len: u32, nowYear: i32 = 2026): i64 {
+export function parseHttpDate(ptr: usize, len: u32, nowYear: i32 = DEFAULT_YEAR): i64 {
   cursor = 0;
   skipSpaces(ptr, len);
   const dayNameLen = skipLetters(ptr, len);

@@ -201,7 +201,11 @@ export class MemoryStore extends Store {
     }
   }
 
-  /** Drops the oldest record, or gives it a second chance at the tail if it was used. */
+  /**
+   * Drops the oldest record, or gives it a second chance if it answered a request since it was
+   * written: when the free space ends right at the head, the record slides back over that space
+   * to the tail (the free space moves past it, its size unchanged) and loses its reference bit.
+   */
   private evictHead(): void {
     const offset = this.head;
     const r = this.ring + offset;
@@ -210,18 +214,18 @@ export class MemoryStore extends Store {
       const slot = this.findSlotOf(recordKeyHash(r), offset);
       if (slot >= 0) {
         const flags = recordFlags(r);
-        const free = this.tail <= this.head && this.ringBytes > 0 ? this.head - this.tail : 0;
-        if ((flags & RECORD_FLAG_REFERENCED) != 0 && free >= size && this.used < this.maxCount) {
-          // Second chance: copy to the tail, then point the slot at the copy.
-          const copy = this.tail;
-          memory.copy(this.ring + copy, r, size);
-          setRecordFlags(this.ring + copy, flags & ~RECORD_FLAG_REFERENCED);
-          this.tail = copy + size;
-          this.ringBytes += size;
-          store<u32>(this.slotAddress(<u32>slot), copy + 1, 8);
-        } else {
-          this.clearSlot(<u32>slot);
+        if ((flags & RECORD_FLAG_REFERENCED) != 0 && this.tail <= this.head && this.used < this.maxCount) {
+          const moved = this.tail;
+          // One memory.copy (overlap-safe); the slot still names the old place until it is done.
+          memory.copy(this.ring + moved, r, size);
+          setRecordFlags(this.ring + moved, flags & ~RECORD_FLAG_REFERENCED);
+          store<u32>(this.slotAddress(<u32>slot), moved + 1, 8);
+          this.tail = moved + size;
+          this.head = offset + size;
+          if (this.head >= this.ringSize) this.head = 0;
+          return;
         }
+        this.clearSlot(<u32>slot);
       }
     }
     this.head = offset + size;

@@ -1,0 +1,118 @@
+import { bytes, len, ptr } from "./helpers";
+import { MemoryStore } from "../store/memory";
+import { EntryMeta, recordBody, recordBodyLength, recordKeyEquals, recordStatus } from "../store/record";
+import { xxhash64 } from "../store/xxhash64";
+
+const MIB: u32 = 1 << 20;
+const meta = new EntryMeta();
+const headers = bytes("");
+
+function put(store: MemoryStore, key: string, bodySize: u32, fill: u8 = 0x61): bool {
+  const k = bytes(key);
+  const body = new ArrayBuffer(bodySize);
+  memory.fill(changetype<usize>(body), fill, bodySize);
+  meta.keyHash = xxhash64(ptr(k), len(k));
+  meta.status = 200;
+  return store.put(meta, ptr(k), len(k), ptr(headers), 0, changetype<usize>(body), bodySize);
+}
+
+function find(store: MemoryStore, key: string): usize {
+  const k = bytes(key);
+  return store.find(xxhash64(ptr(k), len(k)), ptr(k), len(k));
+}
+
+describe("memory store", () => {
+  it("finds what it stored, byte for byte", () => {
+    const store = new MemoryStore(MIB);
+    expect(put(store, "a", 100, 0x42)).toBe(true);
+    const r = find(store, "a");
+    expect(r).not.toBe(0);
+    expect(recordStatus(r)).toBe(200);
+    expect(recordBodyLength(r)).toBe(100);
+    expect(load<u8>(recordBody(r) + 99)).toBe(0x42);
+    expect(find(store, "b")).toBe(0);
+  });
+
+  it("compares the full key, so equal hashes never mix entries", () => {
+    const store = new MemoryStore(MIB);
+    const a = bytes("key-a");
+    const b = bytes("key-b");
+    meta.keyHash = 42; // force a collision
+    store.put(meta, ptr(a), len(a), ptr(headers), 0, ptr(a), len(a));
+    store.put(meta, ptr(b), len(b), ptr(headers), 0, ptr(b), len(b));
+    const ra = store.find(42, ptr(a), len(a));
+    const rb = store.find(42, ptr(b), len(b));
+    expect(recordKeyEquals(ra, ptr(a), len(a))).toBe(true);
+    expect(recordKeyEquals(rb, ptr(b), len(b))).toBe(true);
+    expect(ra).not.toBe(rb);
+    expect(store.count).toBe(2);
+  });
+
+  it("replaces an entry stored again under the same key", () => {
+    const store = new MemoryStore(MIB);
+    put(store, "a", 10, 0x31);
+    put(store, "a", 20, 0x32);
+    expect(store.count).toBe(1);
+    expect(recordBodyLength(find(store, "a"))).toBe(20);
+  });
+
+  it("removes entries", () => {
+    const store = new MemoryStore(MIB);
+    put(store, "a", 10);
+    const k = bytes("a");
+    expect(store.remove(xxhash64(ptr(k), len(k)), ptr(k), len(k))).toBe(true);
+    expect(find(store, "a")).toBe(0);
+    expect(store.remove(xxhash64(ptr(k), len(k)), ptr(k), len(k))).toBe(false);
+  });
+
+  it("never stores an object larger than half the ring", () => {
+    const store = new MemoryStore(MIB);
+    expect(put(store, "big", MIB / 2 + 1)).toBe(false);
+    expect(find(store, "big")).toBe(0);
+  });
+
+  it("stays within its limit under churn and keeps every findable entry intact", () => {
+    const store = new MemoryStore(MIB);
+    for (let i = 0; i < 5000; i++) {
+      const size = <u32>(100 + (i * 7919) % 60000);
+      expect(put(store, "k" + i.toString(), size, <u8>(i & 0xff))).toBe(true);
+      expect(store.bytesUsed).toBeLessThanOrEqual(MIB);
+    }
+    // The newest entry is always there; every entry still findable has its own bytes.
+    expect(find(store, "k4999")).not.toBe(0);
+    let found = 0;
+    for (let i = 0; i < 5000; i++) {
+      const r = find(store, "k" + i.toString());
+      if (r == 0) continue;
+      found++;
+      expect(recordBodyLength(r)).toBe(<u32>(100 + (i * 7919) % 60000));
+      expect(load<u8>(recordBody(r))).toBe(<u8>(i & 0xff));
+    }
+    expect(found).toBe(<i32>store.count);
+    expect(found).toBeGreaterThan(10);
+  });
+
+  it("evicts the oldest first but spares recently used entries (CLOCK)", () => {
+    const store = new MemoryStore(MIB);
+    for (let i = 0; i < 8; i++) put(store, "old" + i.toString(), 50000);
+    store.touch(find(store, "old3")); // a hit
+    for (let i = 0; i < 16; i++) put(store, "new" + i.toString(), 50000);
+    expect(find(store, "old3")).not.toBe(0);
+    expect(find(store, "old2")).toBe(0);
+    expect(find(store, "old4")).toBe(0);
+  });
+
+  it("bounds the number of entries by its index, evicting when it is full", () => {
+    const store = new MemoryStore(MIB);
+    for (let i = 0; i < 20000; i++) put(store, "tiny" + i.toString(), 1);
+    expect(store.count).toBeLessThanOrEqual(2048 * 3 / 4);
+    expect(find(store, "tiny19999")).not.toBe(0);
+  });
+
+  it("is reusable after everything was evicted", () => {
+    const store = new MemoryStore(MIB);
+    for (let i = 0; i < 100; i++) put(store, "x" + i.toString(), 200000);
+    expect(put(store, "again", 10)).toBe(true);
+    expect(find(store, "again")).not.toBe(0);
+  });
+});
