@@ -4,7 +4,9 @@
 # Why a wrapper module: `go install traefik@vX` fails on traefik's replace/exclude directives.
 set -euo pipefail
 
-TRAEFIK_VERSION="${TRAEFIK_VERSION:-v3.7.13}"   # newest v3 release on the module proxy (2026-11)
+# v3.7.10 is the newest v3 release that builds from the module proxy: v3.7.11 to v3.7.13 need a
+# go-http-auth fork (and v3.7.13 a lego release) that the proxy answers with 403 Not Available.
+TRAEFIK_VERSION="${TRAEFIK_VERSION:-v3.7.10}"
 CACHE_DIR="${TRAEFIK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/traefik-httpcache}"
 BIN="$CACHE_DIR/traefik-$TRAEFIK_VERSION"
 
@@ -26,7 +28,7 @@ type HTTP struct{}
 type Router struct{}
 GO
 
-# Directives copied from the go.mod of the pinned tag (v3.7.13).
+# Directives copied from the go.mod of the pinned tag (v3.7.10).
 cat > "$work/go.mod" <<MOD
 module example.com/traefik-build
 
@@ -35,7 +37,7 @@ go 1.26.0
 require github.com/traefik/traefik/v3 $TRAEFIK_VERSION
 
 replace (
-	github.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1-0.20260804094822-b975dcaa8c48
+	github.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1-0.20200324110947-a37a7636d23e
 	github.com/gorilla/mux => github.com/containous/mux v0.0.0-20250523120546-41b6ec3aed59
 	github.com/traefik/traefik/dynamic/ext => ./ext
 )
