@@ -13,8 +13,8 @@ export const DEFAULT_MAX_TTL_MS: i64 = 300_000;
 export const DEFAULT_MAX_OBJECT_SIZE: i64 = MIB;
 export const DEFAULT_MEMORY_LIMIT: i64 = 64 * MIB;
 export const MIN_MEMORY_LIMIT: i64 = MIB;
-/** Wasm32 memory is 4 GiB at most, and the instance needs room besides the arena. */
-export const MAX_MEMORY_LIMIT: i64 = 3 * GIB;
+/** The arena is one allocator block, and AssemblyScript's allocator caps a block below 1 GiB. */
+export const MAX_MEMORY_LIMIT: i64 = GIB - MIB;
 /** A stored object may use at most this fraction of the memory limit. */
 export const MAX_OBJECT_FRACTION: i64 = 4;
 export const DEFAULT_CACHE_NAME = "httpcache";
@@ -191,7 +191,7 @@ function readStore(r: Reader, c: Config, v: JsonValue): void {
     if (limit !== null) {
       c.memoryLimit = r.size("store.memory.limit", limit);
       if (r.error.length == 0 && (c.memoryLimit < MIN_MEMORY_LIMIT || c.memoryLimit > MAX_MEMORY_LIMIT)) {
-        r.fail("store.memory.limit", "a size from 1Mi to 3Gi", limit);
+        r.fail("store.memory.limit", "a size from 1Mi to 1023Mi", limit);
       }
     }
   }
