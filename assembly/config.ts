@@ -58,6 +58,11 @@ class Reader {
     if (this.error.length == 0) this.error = "key \"" + key + "\": expected " + expected + " (got " + value.describe() + ")";
   }
 
+  /** For one member of a list: names the member rather than "a list". */
+  failItem(key: string, expected: string, item: string): void {
+    if (this.error.length == 0) this.error = "key \"" + key + "\": expected " + expected + " (got \"" + item + "\")";
+  }
+
   failMessage(message: string): void {
     if (this.error.length == 0) this.error = message;
   }
@@ -212,7 +217,7 @@ function readKey(r: Reader, c: Config, v: JsonValue): void {
     const names = r.list("key.headers", headers);
     for (let i = 0; i < names.length; i++) {
       if (!isToken(names[i])) {
-        r.fail("key.headers", "header names", headers);
+        r.failItem("key.headers", "header names", names[i]);
         return;
       }
       c.keyHeaders.push(String.UTF8.encode(names[i].toLowerCase()));
@@ -236,7 +241,7 @@ function readTop(r: Reader, c: Config, root: JsonValue): void {
       if (m == "GET") c.cacheGet = true;
       else if (m == "HEAD") c.cacheHead = true;
       else {
-        r.fail("methods", "GET and/or HEAD (only safe methods are cached)", v);
+        r.failItem("methods", "GET and/or HEAD (only safe methods are cached)", methods[i]);
         break;
       }
     }
@@ -250,15 +255,15 @@ function readTop(r: Reader, c: Config, root: JsonValue): void {
       const from = parseStatus(dash < 0 ? codes[i] : codes[i].substring(0, dash).trim());
       const to = dash < 0 ? from : parseStatus(codes[i].substring(dash + 1).trim());
       if (from < 0 || to < from) {
-        r.fail("excludedResponseCodes", "status codes or ranges such as 500-599", v);
+        r.failItem("excludedResponseCodes", "status codes or ranges such as 500-599", codes[i]);
         break;
       }
       c.excludedStatus.push(from);
       c.excludedStatus.push(to);
     }
   }
-  v = root.get("maxObjectSize");
-  if (v !== null) c.maxObjectSize = r.size("maxObjectSize", v);
+  const maxObjectSize = root.get("maxObjectSize");
+  if (maxObjectSize !== null) c.maxObjectSize = r.size("maxObjectSize", maxObjectSize);
   v = root.get("store");
   if (v !== null) readStore(r, c, v);
   v = root.get("key");
@@ -284,6 +289,10 @@ function readTop(r: Reader, c: Config, root: JsonValue): void {
     else if (level == "warn" || level == "warning") c.logLevel = LOG_LEVEL_WARN;
     else if (level == "error") c.logLevel = LOG_LEVEL_ERROR;
     else r.fail("logLevel", "debug, info, warn or error", v);
+  }
+  // Unset, the object size follows a small memory limit down; set, it must fit in it.
+  if (maxObjectSize === null && c.maxObjectSize > c.memoryLimit / MAX_OBJECT_FRACTION) {
+    c.maxObjectSize = c.memoryLimit / MAX_OBJECT_FRACTION;
   }
   if (r.error.length == 0 && c.maxObjectSize > c.memoryLimit / MAX_OBJECT_FRACTION) {
     r.failMessage("key \"maxObjectSize\": must be at most a quarter of store.memory.limit (" +

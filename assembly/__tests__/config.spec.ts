@@ -85,6 +85,9 @@ describe("configuration", () => {
     expectMentions(parseConfig('{"store":{"memory":{"limit":"-1"}}}').error, "store.memory.limit");
     expectMentions(parseConfig('{"store":{"memory":{"limit":"1Ki"}}}').error, "store.memory.limit");
     expectMentions(parseConfig('{"methods":["POST"]}').error, '"methods"');
+    expectMentions(parseConfig('{"methods":["GET","POST"]}').error, '"POST"');
+    expectMentions(parseConfig('{"excludedResponseCodes":["599-500"]}').error, '"599-500"');
+    expectMentions(parseConfig('{"key":{"headers":["bad header"]}}').error, '"bad header"');
     expectMentions(parseConfig('{"setCookie":"keep"}').error, '"setCookie"');
     expectMentions(parseConfig('{"disableCacheStatusHeader":"yes"}').error, "disableCacheStatusHeader");
     expectMentions(parseConfig('{"excludedResponseCodes":["5xx"]}').error, "excludedResponseCodes");
@@ -94,6 +97,11 @@ describe("configuration", () => {
   it("rejects unknown keys, naming them", () => {
     expectMentions(parseConfig('{"maxTTL":60}').error, '"maxTTL"');
     expectMentions(parseConfig('{"store":{"disk":{}}}').error, '"store.disk"');
+  });
+  it("lowers the default object size to fit a small memory limit", () => {
+    const r = parseConfig('{"store":{"memory":{"limit":"1Mi"}}}');
+    expect(r.error).toBe("");
+    expect(r.config.maxObjectSize).toBe(256 << 10);
   });
   it("keeps objects within a quarter of the memory limit", () => {
     expectMentions(parseConfig('{"maxObjectSize":"1Mi","store":{"memory":{"limit":"2Mi"}}}').error, "maxObjectSize");
