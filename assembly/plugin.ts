@@ -32,7 +32,7 @@ const MS_PER_SECOND: i64 = 1000;
 let config: Config = new Config();
 let configError: ArrayBuffer | null = null;
 let cacheName: ArrayBuffer = String.UTF8.encode(config.cacheName);
-let store: Store = new MemoryStore(<u32>config.memoryLimit);
+let store: Store = new MemoryStore(<u32>config.memoryLimit, <u32>config.maxObjectSize);
 
 function initialize(): void {
   const raw = new ByteBuffer(1024);
@@ -49,7 +49,7 @@ function initialize(): void {
   config = result.config;
   setLogLevel(config.logLevel);
   cacheName = String.UTF8.encode(config.cacheName);
-  store = new MemoryStore(<u32>config.memoryLimit);
+  store = new MemoryStore(<u32>config.memoryLimit, <u32>config.maxObjectSize);
 }
 
 initialize();

@@ -23,7 +23,7 @@ function find(store: MemoryStore, key: string): usize {
 
 describe("memory store", () => {
   it("finds what it stored, byte for byte", () => {
-    const store = new MemoryStore(MIB);
+    const store = new MemoryStore(MIB, MIB / 4);
     expect(put(store, "a", 100, 0x42)).toBe(true);
     const r = find(store, "a");
     expect(r).not.toBe(0);
@@ -34,7 +34,7 @@ describe("memory store", () => {
   });
 
   it("compares the full key, so equal hashes never mix entries", () => {
-    const store = new MemoryStore(MIB);
+    const store = new MemoryStore(MIB, MIB / 4);
     const a = bytes("key-a");
     const b = bytes("key-b");
     meta.keyHash = 42; // force a collision
@@ -49,7 +49,7 @@ describe("memory store", () => {
   });
 
   it("replaces an entry stored again under the same key", () => {
-    const store = new MemoryStore(MIB);
+    const store = new MemoryStore(MIB, MIB / 4);
     put(store, "a", 10, 0x31);
     put(store, "a", 20, 0x32);
     expect(store.count).toBe(1);
@@ -57,7 +57,7 @@ describe("memory store", () => {
   });
 
   it("removes entries", () => {
-    const store = new MemoryStore(MIB);
+    const store = new MemoryStore(MIB, MIB / 4);
     put(store, "a", 10);
     const k = bytes("a");
     expect(store.remove(xxhash64(ptr(k), len(k)), ptr(k), len(k))).toBe(true);
@@ -66,13 +66,13 @@ describe("memory store", () => {
   });
 
   it("never stores an object larger than half the ring", () => {
-    const store = new MemoryStore(MIB);
+    const store = new MemoryStore(MIB, MIB / 4);
     expect(put(store, "big", MIB / 2 + 1)).toBe(false);
     expect(find(store, "big")).toBe(0);
   });
 
   it("stays within its limit under churn and keeps every findable entry intact", () => {
-    const store = new MemoryStore(MIB);
+    const store = new MemoryStore(MIB, MIB / 4);
     for (let i = 0; i < 5000; i++) {
       const size = <u32>(100 + (i * 7919) % 60000);
       expect(put(store, "k" + i.toString(), size, <u8>(i & 0xff))).toBe(true);
@@ -93,7 +93,7 @@ describe("memory store", () => {
   });
 
   it("evicts the oldest first but spares recently used entries (CLOCK)", () => {
-    const store = new MemoryStore(MIB);
+    const store = new MemoryStore(MIB, MIB / 4);
     for (let i = 0; i < 8; i++) put(store, "old" + i.toString(), 50000);
     store.touch(find(store, "old3")); // a hit
     for (let i = 0; i < 16; i++) put(store, "new" + i.toString(), 50000);
@@ -103,16 +103,62 @@ describe("memory store", () => {
   });
 
   it("bounds the number of entries by its index, evicting when it is full", () => {
-    const store = new MemoryStore(MIB);
+    const store = new MemoryStore(MIB, MIB / 4);
     for (let i = 0; i < 20000; i++) put(store, "tiny" + i.toString(), 1);
     expect(store.count).toBeLessThanOrEqual(2048 * 3 / 4);
     expect(find(store, "tiny19999")).not.toBe(0);
   });
 
   it("is reusable after everything was evicted", () => {
-    const store = new MemoryStore(MIB);
+    const store = new MemoryStore(MIB, MIB / 4);
     for (let i = 0; i < 100; i++) put(store, "x" + i.toString(), 200000);
     expect(put(store, "again", 10)).toBe(true);
     expect(find(store, "again")).not.toBe(0);
+  });
+});
+
+describe("memory store segments", () => {
+  it("takes memory from the host only as it fills", () => {
+    const store = new MemoryStore(8 * MIB, MIB / 4);
+    expect(store.bytesReserved).toBe(0);
+    put(store, "first", 1000);
+    const afterOne = store.bytesReserved;
+    expect(afterOne).toBeLessThanOrEqual(2 * MIB); // the index and one segment
+    for (let i = 0; i < 3000; i++) put(store, "k" + i.toString(), <u32>(1000 + (i * 7919) % 200000), <u8>(i & 0xff));
+    expect(store.bytesReserved).toBeGreaterThan(afterOne);
+    expect(store.bytesReserved).toBeLessThanOrEqual(8 * MIB);
+  });
+
+  it("keeps every findable entry intact across segment ends under churn", () => {
+    const store = new MemoryStore(8 * MIB, MIB / 4);
+    for (let i = 0; i < 4000; i++) {
+      expect(put(store, "k" + i.toString(), <u32>(100 + (i * 7919) % 250000), <u8>(i & 0xff))).toBe(true);
+    }
+    let found = 0;
+    for (let i = 0; i < 4000; i++) {
+      const r = find(store, "k" + i.toString());
+      if (r == 0) continue;
+      found++;
+      expect(recordBodyLength(r)).toBe(<u32>(100 + (i * 7919) % 250000));
+      expect(load<u8>(recordBody(r) + recordBodyLength(r) - 1)).toBe(<u8>(i & 0xff));
+    }
+    expect(found).toBe(<i32>store.count);
+    expect(found).toBeGreaterThan(40);
+    expect(store.bytesUsed).toBeLessThanOrEqual(8 * MIB);
+  });
+
+  it("refuses a record larger than a segment", () => {
+    const store = new MemoryStore(8 * MIB, MIB / 4);
+    expect(put(store, "huge", 2 * MIB)).toBe(false);
+    expect(put(store, "fits", MIB / 4)).toBe(true);
+  });
+
+  it("spares recently used entries across segments", () => {
+    const store = new MemoryStore(8 * MIB, MIB / 4);
+    for (let i = 0; i < 20; i++) put(store, "old" + i.toString(), 200000);
+    store.touch(find(store, "old5"));
+    for (let i = 0; i < 30; i++) put(store, "new" + i.toString(), 200000); // less than one more lap
+    expect(find(store, "old5")).not.toBe(0);
+    expect(find(store, "old4")).toBe(0);
   });
 });

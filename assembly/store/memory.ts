@@ -1,17 +1,22 @@
-// The per-instance memory store: one arena of exactly `limit` bytes, allocated on first use,
-// holding an open-addressing index and a ring of contiguous records.
+// The per-instance memory store: an open-addressing index and a ring of contiguous records,
+// together never more than `limit` bytes.
 //
-//   arena = [ index: slotCount × 16 bytes ][ ring: records, oldest at `head`, next at `tail` ]
+//   index: slotCount × 16 bytes, allocated on the first store
+//   ring:  `segmentCount` segments of `segmentSize` bytes, each taken from the host (memory.grow)
+//          only when the ring first reaches it - so an instance holds what it stores, not `limit`
+//
+// Traefik runs one instance per request in flight; reserving `limit` up front made 20 concurrent
+// cold requests cost 20 × limit of real memory. Segments also keep memory.grow exact: the
+// allocator would double the memory each time it grows.
 //
 // Records are appended at the tail and evicted from the head (FIFO with a second chance: a
-// record that answered a request since it was written is copied to the tail once instead of
-// evicted, which makes it CLOCK). A record never wraps: the end of the ring is padded with a
-// SKIP record. Lookup is O(1): hash -> slot (linear probing) -> record, then the full key is
-// compared. The index and ring together never exceed `limit`, so memory is bounded by config.
+// record that answered a request since it was written slides to the tail once instead of being
+// evicted, which makes it CLOCK). A record never crosses a segment end: the rest of a segment is
+// padded with a SKIP record. Positions are ring offsets; offset / segmentSize picks the segment.
+// Lookup is O(1): hash -> slot (linear probing) -> record, then the full key is compared.
 //
-// Trap safety: every change makes a record reachable only after it is completely written, and
-// the slot update (one aligned store) is the publication step, so a trap at any point leaves
-// either the old state or garbage that no slot points to.
+// Trap safety: a record becomes reachable only after it is completely written, through one
+// aligned store into its slot, so a trap at any point leaves the old state or unreachable bytes.
 import { Store } from "./store";
 import {
   EntryMeta, RECORD_FLAG_REFERENCED, RECORD_MAGIC, SKIP_MAGIC, recordFlags, recordKeyEquals,
@@ -19,43 +24,74 @@ import {
 } from "./record";
 
 const SLOT_SIZE: u32 = 16; // u64 keyHash, u32 record offset + 1 (0 = empty), u32 unused
-const BYTES_PER_SLOT: u32 = 512; // one slot per 512 bytes of limit: the index is ~3 % of it
+const BYTES_PER_SLOT: u32 = 1024; // one slot per KiB of limit: the index is ~1.6 % of it
 const MIN_SLOTS: u32 = 64;
 const MAX_LOAD_NUMERATOR: u32 = 3; // at most 3/4 of the slots used
 const MAX_LOAD_DENOMINATOR: u32 = 4;
-/** A record may use at most this fraction of the ring, so one entry never flushes the cache. */
-const MAX_RECORD_FRACTION: u32 = 2;
+const PAGE_SIZE: u32 = 65536;
+const MIN_SEGMENT_SIZE: u32 = 1 << 20;
+/** Room for the key and header lines of a record besides its body. */
+export const RECORD_HEAD_ALLOWANCE: u32 = 64 * 1024;
+/** At most this many segments (a fixed table); 1023Mi / 1Mi fits. */
+const MAX_SEGMENTS: u32 = 1024;
 
 function previousPowerOfTwo(n: u32): u32 {
   return n == 0 ? 0 : (<u32>1) << (31 - clz<u32>(n));
 }
 
+@inline function roundDownToPage(n: u32): u32 {
+  return n & ~(PAGE_SIZE - 1);
+}
+
+@inline function roundUpToPage(n: u64): u64 {
+  return (n + <u64>(PAGE_SIZE - 1)) & ~<u64>(PAGE_SIZE - 1);
+}
+
 export class MemoryStore extends Store {
   readonly limit: u32;
-  private arena: usize = 0;
-  private slotCount: u32 = 0;
-  private slotMask: u32 = 0;
-  private maxCount: u32 = 0;
+  private slotCount: u32;
+  private slotMask: u32;
+  private maxCount: u32;
+  private segmentSize: u32;
+  private segmentCount: u32;
+  private ringSize: u32;
+  private index: usize = 0;
+  /** Base address of each segment, 0 until it is first used. */
+  private segments: StaticArray<usize>;
   private used: u32 = 0;
-  private ring: usize = 0;
-  private ringSize: u32 = 0;
   private head: u32 = 0;
   private tail: u32 = 0;
   private ringBytes: u32 = 0; // bytes between head and tail, padding included
 
-  constructor(limit: u32) {
+  /** `maxObjectSize`: the largest body to be stored, which a segment must hold. */
+  constructor(limit: u32, maxObjectSize: u32) {
     super();
     this.limit = limit;
+    let slots = previousPowerOfTwo(limit / BYTES_PER_SLOT);
+    if (slots < MIN_SLOTS) slots = MIN_SLOTS;
+    this.slotCount = slots;
+    this.slotMask = slots - 1;
+    this.maxCount = slots / MAX_LOAD_DENOMINATOR * MAX_LOAD_NUMERATOR;
+    const available = roundDownToPage(limit > slots * SLOT_SIZE ? limit - slots * SLOT_SIZE : 0);
+    let segment = <u32>roundUpToPage(<u64>maxObjectSize + <u64>RECORD_HEAD_ALLOWANCE);
+    if (segment < MIN_SEGMENT_SIZE) segment = MIN_SEGMENT_SIZE;
+    if (segment > available) segment = available;
+    let count = segment > 0 ? available / segment : 0;
+    if (count > MAX_SEGMENTS) count = MAX_SEGMENTS;
+    this.segmentSize = segment;
+    this.segmentCount = count;
+    this.ringSize = segment * count;
+    this.segments = new StaticArray<usize>(<i32>count);
   }
 
   get count(): u32 {
     return this.used;
   }
 
-  /** Largest record this store can hold. */
+  /** Largest record this store can hold: one segment, and at most half the ring. */
   get maxRecordSize(): u32 {
-    this.initialize();
-    return this.ringSize / MAX_RECORD_FRACTION;
+    const half = this.ringSize / 2;
+    return this.segmentCount == 1 ? half : this.segmentSize;
   }
 
   /** Bytes of the ring in use (records and padding), for tests and metrics. */
@@ -63,22 +99,36 @@ export class MemoryStore extends Store {
     return this.ringBytes;
   }
 
-  private initialize(): void {
-    if (this.arena != 0) return;
-    let slots = previousPowerOfTwo(this.limit / BYTES_PER_SLOT);
-    if (slots < MIN_SLOTS) slots = MIN_SLOTS;
-    const indexBytes = slots * SLOT_SIZE;
-    this.arena = heap.alloc(<usize>this.limit);
-    memory.fill(this.arena, 0, indexBytes);
-    this.slotCount = slots;
-    this.slotMask = slots - 1;
-    this.maxCount = slots / MAX_LOAD_DENOMINATOR * MAX_LOAD_NUMERATOR;
-    this.ring = this.arena + <usize>indexBytes;
-    this.ringSize = (this.limit - indexBytes) & ~<u32>7;
+  /** Bytes taken from the host so far: the index and the segments in use. */
+  get bytesReserved(): u32 {
+    let total: u32 = this.index != 0 ? this.slotCount * SLOT_SIZE : 0;
+    for (let i = 0; i < <i32>this.segmentCount; i++) if (unchecked(this.segments[i]) != 0) total += this.segmentSize;
+    return total;
+  }
+
+  @inline private address(offset: u32): usize {
+    return unchecked(this.segments[offset / this.segmentSize]) + <usize>(offset % this.segmentSize);
+  }
+
+  /** End of the segment holding `offset` (a ring offset). */
+  @inline private segmentEnd(offset: u32): u32 {
+    return (offset / this.segmentSize + 1) * this.segmentSize;
+  }
+
+  /** Makes sure the segment holding `offset` has memory; false when the host has none left. */
+  private ensureSegment(offset: u32): bool {
+    const i = offset / this.segmentSize;
+    if (unchecked(this.segments[i]) != 0) return true;
+    // Straight from the host: the allocator leaves memory it did not grow alone, and growing
+    // exactly one segment keeps the instance's memory at what it stores.
+    const page = memory.grow(<i32>(this.segmentSize / PAGE_SIZE));
+    if (page < 0) return false;
+    unchecked(this.segments[i] = <usize>page * PAGE_SIZE);
+    return true;
   }
 
   @inline private slotAddress(i: u32): usize {
-    return this.arena + (<usize>i * SLOT_SIZE);
+    return this.index + (<usize>i * SLOT_SIZE);
   }
 
   /** Slot holding the key, or -1. */
@@ -88,7 +138,7 @@ export class MemoryStore extends Store {
       const slot = this.slotAddress(i);
       const offsetPlusOne = load<u32>(slot, 8);
       if (offsetPlusOne == 0) return -1;
-      if (load<u64>(slot) == keyHash && recordKeyEquals(this.ring + offsetPlusOne - 1, key, keyLen)) return <i32>i;
+      if (load<u64>(slot) == keyHash && recordKeyEquals(this.address(offsetPlusOne - 1), key, keyLen)) return <i32>i;
       i = (i + 1) & this.slotMask;
     }
   }
@@ -127,10 +177,10 @@ export class MemoryStore extends Store {
   }
 
   find(keyHash: u64, key: usize, keyLen: u32): usize {
-    if (this.arena == 0) return 0;
+    if (this.index == 0) return 0;
     const i = this.findSlot(keyHash, key, keyLen);
     if (i < 0) return 0;
-    return this.ring + load<u32>(this.slotAddress(<u32>i), 8) - 1;
+    return this.address(load<u32>(this.slotAddress(<u32>i), 8) - 1);
   }
 
   touch(record: usize): void {
@@ -138,7 +188,7 @@ export class MemoryStore extends Store {
   }
 
   remove(keyHash: u64, key: usize, keyLen: u32): bool {
-    if (this.arena == 0) return false;
+    if (this.index == 0) return false;
     const i = this.findSlot(keyHash, key, keyLen);
     if (i < 0) return false;
     this.clearSlot(<u32>i); // the record stays as garbage until the head passes it
@@ -149,31 +199,39 @@ export class MemoryStore extends Store {
     meta: EntryMeta, key: usize, keyLen: u32,
     headers: usize, headersLen: u32, body: usize, bodyLen: u32,
   ): bool {
-    this.initialize();
     const size64 = recordSizeFor(keyLen, headersLen, bodyLen);
-    if (size64 > <u64>(this.ringSize / MAX_RECORD_FRACTION)) return false;
+    if (size64 > <u64>this.maxRecordSize) return false;
+    if (this.index == 0) {
+      const indexBytes = this.slotCount * SLOT_SIZE;
+      this.index = heap.alloc(<usize>indexBytes);
+      memory.fill(this.index, 0, indexBytes);
+    }
     const size = <u32>size64;
     const offset = this.allocate(size);
-    writeRecord(this.ring + offset, size, meta, key, keyLen, headers, headersLen, body, bodyLen);
-    this.tail = offset + size;
+    if (offset < 0) return false;
+    writeRecord(this.address(<u32>offset), size, meta, key, keyLen, headers, headersLen, body, bodyLen);
+    this.setTail(<u32>offset + size);
     this.ringBytes += size;
     // Publish: replace the slot of an older record under the same key, or take a free one.
     const existing = this.findSlot(meta.keyHash, key, keyLen);
     if (existing >= 0) {
-      store<u32>(this.slotAddress(<u32>existing), offset + 1, 8);
+      store<u32>(this.slotAddress(<u32>existing), <u32>offset + 1, 8);
     } else {
       let i = <u32>meta.keyHash & this.slotMask;
       while (load<u32>(this.slotAddress(i), 8) != 0) i = (i + 1) & this.slotMask;
       const slot = this.slotAddress(i);
       store<u64>(slot, meta.keyHash);
-      store<u32>(slot, offset + 1, 8);
+      store<u32>(slot, <u32>offset + 1, 8);
       this.used++;
     }
     return true;
   }
 
-  /** Finds `size` contiguous free bytes at the tail, evicting from the head as needed. */
-  private allocate(size: u32): u32 {
+  /**
+   * Finds `size` contiguous free bytes at the tail, inside one segment, evicting from the head as
+   * needed. -1 when the host has no memory for a new segment.
+   */
+  private allocate(size: u32): i64 {
     while (true) {
       if (this.ringBytes == 0) {
         this.head = 0;
@@ -183,53 +241,84 @@ export class MemoryStore extends Store {
         this.evictHead();
         continue;
       }
-      if (this.ringBytes == 0 || this.tail > this.head) {
-        // Free space is [tail, ringSize) then [0, head).
-        const atEnd = this.ringSize - this.tail;
-        if (atEnd >= size) return this.tail;
-        if (atEnd > 0) {
-          store<u32>(this.ring + this.tail, SKIP_MAGIC, 0);
-          store<u32>(this.ring + this.tail, atEnd, 4);
-          this.ringBytes += atEnd;
+      // Free space runs from the tail to the head, or to the ring's end when the tail is ahead.
+      const freeEnd = this.ringBytes > 0 && this.tail <= this.head ? this.head : this.ringSize;
+      const segmentEnd = this.segmentEnd(this.tail);
+      const roomEnd = freeEnd < segmentEnd ? freeEnd : segmentEnd;
+      if (roomEnd - this.tail >= size) {
+        if (!this.ensureSegment(this.tail)) return -1;
+        return <i64>this.tail;
+      }
+      if (freeEnd >= segmentEnd) {
+        // The rest of this segment is free but too small: pad it and move to the next segment.
+        const rest = segmentEnd - this.tail;
+        if (rest > 0 && unchecked(this.segments[this.tail / this.segmentSize]) != 0) {
+          const skip = this.address(this.tail);
+          store<u32>(skip, SKIP_MAGIC, 0);
+          store<u32>(skip, rest, 4);
         }
-        this.tail = 0;
+        this.ringBytes += rest;
+        this.setTail(segmentEnd);
         continue;
       }
-      // tail <= head: free space is [tail, head).
-      if (this.head - this.tail >= size) return this.tail;
       this.evictHead();
     }
   }
 
   /**
    * Drops the oldest record, or gives it a second chance if it answered a request since it was
-   * written: when the free space ends right at the head, the record slides back over that space
-   * to the tail (the free space moves past it, its size unchanged) and loses its reference bit.
+   * written: when the free space ends right at the head and the tail's segment has room, the
+   * record slides back to the tail (the free space moves past it, its size unchanged) and loses
+   * its reference bit.
    */
   private evictHead(): void {
     const offset = this.head;
-    const r = this.ring + offset;
-    const size = recordSize(r);
-    if (recordMagic(r) == RECORD_MAGIC) {
-      const slot = this.findSlotOf(recordKeyHash(r), offset);
-      if (slot >= 0) {
-        const flags = recordFlags(r);
-        if ((flags & RECORD_FLAG_REFERENCED) != 0 && this.tail <= this.head && this.used < this.maxCount) {
-          const moved = this.tail;
-          // One memory.copy (overlap-safe); the slot still names the old place until it is done.
-          memory.copy(this.ring + moved, r, size);
-          setRecordFlags(this.ring + moved, flags & ~RECORD_FLAG_REFERENCED);
-          store<u32>(this.slotAddress(<u32>slot), moved + 1, 8);
-          this.tail = moved + size;
-          this.head = offset + size;
-          if (this.head >= this.ringSize) this.head = 0;
-          return;
-        }
-        this.clearSlot(<u32>slot);
-      }
+    const segmentEnd = this.segmentEnd(offset);
+    const isPadding = unchecked(this.segments[offset / this.segmentSize]) == 0 ||
+      recordMagic(this.address(offset)) != RECORD_MAGIC;
+    if (isPadding) {
+      // Padding never outlives its segment: the rest of the segment goes.
+      const size = unchecked(this.segments[offset / this.segmentSize]) == 0
+        ? segmentEnd - offset
+        : recordSize(this.address(offset));
+      this.advanceHead(size);
+      return;
     }
-    this.head = offset + size;
+    const r = this.address(offset);
+    const size = recordSize(r);
+    const slot = this.findSlotOf(recordKeyHash(r), offset);
+    if (slot >= 0) {
+      const flags = recordFlags(r);
+      const tailRoom = this.segmentEnd(this.tail) - this.tail;
+      if ((flags & RECORD_FLAG_REFERENCED) != 0 && this.tail <= this.head && tailRoom >= size) {
+        const moved = this.tail;
+        const destination = this.address(moved);
+        // memmove is overlap-safe; the slot still names the old place until the copy is done.
+        memory.copy(destination, r, size);
+        setRecordFlags(destination, flags & ~RECORD_FLAG_REFERENCED);
+        store<u32>(this.slotAddress(<u32>slot), moved + 1, 8);
+        this.setTail(moved + size);
+        this.ringBytes += size;
+        this.advanceHead(size);
+        return;
+      }
+      this.clearSlot(<u32>slot);
+    }
+    this.advanceHead(size);
+  }
+
+  /** The tail wraps to the ring's start; tail == head then means full, as ringBytes tells. */
+  @inline private setTail(offset: u32): void {
+    this.tail = offset == this.ringSize ? 0 : offset;
+  }
+
+  private advanceHead(size: u32): void {
+    this.head += size;
     this.ringBytes -= size;
     if (this.head >= this.ringSize) this.head = 0;
+    if (this.ringBytes == 0) {
+      this.head = 0;
+      this.tail = 0;
+    }
   }
 }
