@@ -74,8 +74,3 @@ export class ByteBuffer {
     this.length += digits;
   }
 }
-
-/** UTF-8 bytes of a string, allocated once (for header names and other constants). */
-export function utf8(s: string): ArrayBuffer {
-  return String.UTF8.encode(s);
-}

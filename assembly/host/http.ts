@@ -5,37 +5,41 @@ import * as abi from "../abi/http_handler";
 import { FEATURE_BUFFER_RESPONSE } from "../abi/constants";
 import { ByteBuffer } from "./buffer";
 
-/** Appends the request method; returns its length. */
-export function readMethod(into: ByteBuffer): u32 {
-  let len = abi.get_method(into.end, into.free);
+/** The fixed-size values the host hands out with the same get(buf, buf_limit) call shape. */
+const enum Field { Method, Uri, Config }
+
+function getField(field: Field, buf: usize, limit: u32): u32 {
+  switch (field) {
+    case Field.Method: return abi.get_method(buf, limit);
+    case Field.Uri: return abi.get_uri(buf, limit);
+    default: return abi.get_config(buf, limit);
+  }
+}
+
+/** Appends a field, retrying once with the exact size the host reported; returns its length. */
+function readField(field: Field, into: ByteBuffer): u32 {
+  let len = getField(field, into.end, into.free);
   if (len > into.free) {
     into.reserve(len);
-    len = abi.get_method(into.end, into.free);
+    len = getField(field, into.end, into.free);
   }
   into.length += len;
   return len;
+}
+
+/** Appends the request method; returns its length. */
+export function readMethod(into: ByteBuffer): u32 {
+  return readField(Field.Method, into);
 }
 
 /** Appends the request URI (escaped path and `?query`); returns its length. */
 export function readUri(into: ByteBuffer): u32 {
-  let len = abi.get_uri(into.end, into.free);
-  if (len > into.free) {
-    into.reserve(len);
-    len = abi.get_uri(into.end, into.free);
-  }
-  into.length += len;
-  return len;
+  return readField(Field.Uri, into);
 }
 
 /** Appends the configuration bytes; returns their length. */
 export function readConfig(into: ByteBuffer): u32 {
-  let len = abi.get_config(into.end, into.free);
-  if (len > into.free) {
-    into.reserve(len);
-    len = abi.get_config(into.end, into.free);
-  }
-  into.length += len;
-  return len;
+  return readField(Field.Config, into);
 }
 
 /**
