@@ -94,6 +94,10 @@ describe("configuration", () => {
     expectMentions(parseConfig('{"cacheName":"has space"}').error, "cacheName");
     expectMentions(parseConfig('{"logLevel":"loud"}').error, "logLevel");
   });
+  it("takes the last of duplicate keys", () => {
+    expect(parseConfig('{"maxTtl":"abc","maxTtl":"30s"}').config.maxTtlMs).toBe(30000);
+    expectMentions(parseConfig('{"maxTtl":"30s","maxTtl":"abc"}').error, '"abc"');
+  });
   it("rejects unknown keys, naming them", () => {
     expectMentions(parseConfig('{"maxTTL":60}').error, '"maxTTL"');
     expectMentions(parseConfig('{"store":{"disk":{}}}').error, '"store.disk"');

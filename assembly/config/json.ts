@@ -16,8 +16,9 @@ export class JsonValue {
     this.kind = kind;
   }
 
+  /** The value of a key; with duplicates the last one wins, as in most JSON parsers. */
   get(key: string): JsonValue | null {
-    for (let i = 0; i < this.keys.length; i++) if (this.keys[i] == key) return this.items[i];
+    for (let i = this.keys.length - 1; i >= 0; i--) if (this.keys[i] == key) return this.items[i];
     return null;
   }
 
