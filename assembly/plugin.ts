@@ -15,7 +15,9 @@ import { writeConfigurationError, writeStatusHeaders, writeStoredResponse } from
 import { key, keyHash, readRequestDetails, readRequestMethod } from "./exchange/request";
 import { body, readResponseBody, readResponseHead, storedHeaders } from "./exchange/response";
 import { Method, RequestFacts, ResponseFacts } from "./policy/facts";
-import { correctedInitialAge, currentAge, freshnessLifetime, remainingFreshness } from "./policy/freshness";
+import {
+  MS_PER_SECOND, correctedInitialAge, currentAge, freshnessLifetime, remainingFreshness,
+} from "./policy/freshness";
 import { RequestDecision, decideRequest } from "./policy/request";
 import { NotStorable, allowsAuthorizedReuse, checkStorable, describeNotStorable } from "./policy/storable";
 import { MemoryStore } from "./store/memory";
@@ -25,7 +27,6 @@ import { Store } from "./store/store";
 
 const CALL_NEXT: u64 = 1;
 const ANSWERED: u64 = 0;
-const MS_PER_SECOND: i64 = 1000;
 
 // --- start-up (runs once per instance, from _start) ---
 

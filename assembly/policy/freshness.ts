@@ -4,7 +4,7 @@ import { ABSENT } from "../http/cache_control";
 import { INVALID_DATE } from "../http/date";
 import { ResponseFacts } from "./facts";
 
-const MS_PER_SECOND: i64 = 1000;
+export const MS_PER_SECOND: i64 = 1000;
 
 /** No explicit freshness information in the response. */
 export const NO_EXPLICIT_FRESHNESS: i64 = -1;
