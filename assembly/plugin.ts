@@ -19,14 +19,20 @@ import {
   MS_PER_SECOND, correctedInitialAge, currentAge, freshnessLifetime, remainingFreshness,
 } from "./policy/freshness";
 import { RequestDecision, decideRequest } from "./policy/request";
-import { NotStorable, allowsAuthorizedReuse, checkStorable, describeNotStorable } from "./policy/storable";
+import {
+  NotStorable, allowsAuthorizedReuse, checkStorable, describeNotStorable, isLastingReason,
+} from "./policy/storable";
 import { MemoryStore } from "./store/memory";
-import { EntryMeta, RECORD_FLAG_AUTHORIZED_OK, recordFlags, recordFreshnessLifetime, recordInitialAge,
-  recordResponseTime, recordStoredAt } from "./store/record";
+import {
+  EntryMeta, RECORD_FLAG_AUTHORIZED_OK, RECORD_FLAG_PASS, recordFlags, recordFreshnessLifetime, recordInitialAge,
+  recordResponseTime, recordStoredAt,
+} from "./store/record";
 import { Store } from "./store/store";
 
 const CALL_NEXT: u64 = 1;
 const ANSWERED: u64 = 0;
+/** How long a URL whose response could not be stored streams without buffering (hit-for-pass). */
+const PASS_MARKER_TTL_MS: i64 = 30_000;
 
 // --- start-up (runs once per instance, from _start) ---
 
@@ -104,7 +110,10 @@ export function handle_request(): u64 {
   const record = store.find(keyHash, key.ptr, key.length);
   let status = STATUS_MISS;
   let reason = Forward.UriMiss;
-  if (record != 0) {
+  if (record != 0 && (recordFlags(record) & RECORD_FLAG_PASS) != 0) {
+    // The last response could not be stored: stream this one rather than buffer it.
+    if (now - recordStoredAt(record) < recordFreshnessLifetime(record)) return forwardUntouched(status, reason);
+  } else if (record != 0) {
     if (request.hasAuthorization && (recordFlags(record) & RECORD_FLAG_AUTHORIZED_OK) == 0) {
       // §3.5: this stored response may not answer a request with Authorization.
       status = STATUS_BYPASS;
@@ -146,6 +155,7 @@ function storeResponse(): bool {
   }
   if (reason != NotStorable.No) {
     if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("not stored: " + describeNotStorable(reason));
+    if (isLastingReason(reason, response.status) && !request.hasAuthorization) rememberToStream(responseTime);
     return false;
   }
   meta.keyHash = keyHash;
@@ -156,6 +166,18 @@ function storeResponse(): bool {
   meta.initialAge = correctedInitialAge(response, requestTime, responseTime);
   meta.freshnessLifetime = lifetime;
   return store.put(meta, key.ptr, key.length, storedHeaders.ptr, storedHeaders.length, body.ptr, body.length);
+}
+
+/** Leaves a pass marker under the key (replacing any stored response, which is outdated now). */
+function rememberToStream(now: i64): void {
+  meta.keyHash = keyHash;
+  meta.status = 0;
+  meta.flags = RECORD_FLAG_PASS;
+  meta.storedAt = now;
+  meta.responseTime = now;
+  meta.initialAge = 0;
+  meta.freshnessLifetime = config.maxTtlMs < PASS_MARKER_TTL_MS ? config.maxTtlMs : PASS_MARKER_TTL_MS;
+  store.put(meta, key.ptr, key.length, 0, 0, 0, 0);
 }
 
 export function handle_response(reqCtx: u32, isError: u32): void {

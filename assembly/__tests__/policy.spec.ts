@@ -5,7 +5,7 @@ import {
   NO_EXPLICIT_FRESHNESS, correctedInitialAge, currentAge, explicitLifetime, freshnessLifetime, remainingFreshness,
 } from "../policy/freshness";
 import { RequestDecision, decideRequest } from "../policy/request";
-import { NotStorable, allowsAuthorizedReuse, checkStorable } from "../policy/storable";
+import { NotStorable, allowsAuthorizedReuse, checkStorable, isLastingReason } from "../policy/storable";
 
 function response(status: u32, cacheControl: string): ResponseFacts {
   const r = new ResponseFacts();
@@ -115,6 +115,17 @@ describe("storability (§3)", () => {
     const r = response(200, "max-age=60");
     r.contentLength = config.maxObjectSize + 1;
     expect(checkStorable(get(), r, config)).toBe(NotStorable.TooLarge);
+  });
+});
+
+describe("remembering to stream (hit-for-pass)", () => {
+  it("remembers reasons in the response's headers, not statuses or errors", () => {
+    expect(isLastingReason(NotStorable.NoStore, 200)).toBe(true);
+    expect(isLastingReason(NotStorable.Vary, 200)).toBe(true);
+    expect(isLastingReason(NotStorable.TooLarge, 200)).toBe(true);
+    expect(isLastingReason(NotStorable.NoStore, 503)).toBe(false);
+    expect(isLastingReason(NotStorable.Excluded, 404)).toBe(false);
+    expect(isLastingReason(NotStorable.Authorization, 200)).toBe(false);
   });
 });
 

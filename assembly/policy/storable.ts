@@ -34,6 +34,21 @@ export function describeNotStorable(reason: NotStorable): string {
   return "unknown";
 }
 
+/**
+ * Whether the reason lies in how the backend serves this URL (its headers or size), so the next
+ * responses will likely be the same: worth remembering to stream them. Statuses (often a passing
+ * error, and any 5xx whatever it says) and the request's own headers are not.
+ */
+export function isLastingReason(reason: NotStorable, status: u32): bool {
+  if (status >= 500) return false;
+  switch (reason) {
+    case NotStorable.NoStore: case NotStorable.Private: case NotStorable.NoCache:
+    case NotStorable.SetCookie: case NotStorable.Vary: case NotStorable.NoFreshness: case NotStorable.TooLarge:
+      return true;
+  }
+  return false;
+}
+
 /** §3.5: a response to a request with Authorization may be shared only with these directives. */
 export function allowsAuthorizedReuse(response: ResponseFacts): bool {
   const cc = response.cacheControl;

@@ -28,6 +28,11 @@ export const RECORD_ALIGN: u32 = 8;
 export const RECORD_FLAG_AUTHORIZED_OK: u16 = 1;
 /** Used since it was stored or last spared by eviction (CLOCK's reference bit). */
 export const RECORD_FLAG_REFERENCED: u16 = 2;
+/**
+ * Not a response: a note that the URL's last response could not be stored, so that requests
+ * stream through instead of being buffered for nothing (Varnish's hit-for-pass).
+ */
+export const RECORD_FLAG_PASS: u16 = 4;
 
 @inline export function recordMagic(r: usize): u32 { return load<u32>(r, 0); }
 @inline export function recordSize(r: usize): u32 { return load<u32>(r, 4); }

@@ -370,3 +370,45 @@ test('nothing is logged per request above debug with the default logLevel', asyn
     assert.deepEqual(loud, [], 'per-request logs above debug');
   }
 });
+
+// Hit-for-pass: once a URL's response could not be stored for a reason in its own headers, the
+// next requests for 30 s stream through instead of being buffered for nothing.
+test('a URL whose response cannot be stored streams for 30 s, then is tried again', async () => {
+  let cacheControl = 'no-store';
+  const c = cache({}, { origin: makeOrigin(() => ({ status: 200, headers: [['Cache-Control', cacheControl]], body: 'v' })) });
+  let before = c.mw.featureCalls.length;
+  assertStatus(await c.get('/hfp'), 'MISS', 'httpcache; fwd=uri-miss');
+  assert.equal(buffered(c.mw, before), true, 'the first response is buffered: it might be storable');
+  c.clock.advance(10);
+  before = c.mw.featureCalls.length;
+  assertStatus(await c.get('/hfp'), 'MISS', 'httpcache; fwd=uri-miss');
+  assert.equal(buffered(c.mw, before), false, 'known to be uncacheable: streamed');
+  cacheControl = 'max-age=60'; // the backend changes its mind
+  c.clock.advance(21);
+  before = c.mw.featureCalls.length;
+  assertStatus(await c.get('/hfp'), 'MISS', MISS_STORED);
+  assert.equal(buffered(c.mw, before), true);
+  assertStatus(await c.get('/hfp'), 'HIT');
+  assert.equal(c.origin.calls, 3);
+});
+
+test('a passing error status is not remembered: the next request may still be stored', async () => {
+  let status = 503;
+  const c = cache({}, { origin: makeOrigin(() => ({ status, headers: [['Cache-Control', 'no-store']], body: 'e' })) });
+  await c.get('/err');
+  status = 200;
+  const before = c.mw.featureCalls.length;
+  await c.get('/err');
+  assert.equal(buffered(c.mw, before), true, 'a 503 must not make the URL stream');
+});
+
+test('an uncacheable answer replaces an expired entry', async () => {
+  let cacheControl = 'max-age=5';
+  const c = cache({}, { origin: makeOrigin(() => ({ status: 200, headers: [['Cache-Control', cacheControl]], body: 'v' })) });
+  assertStatus(await c.get('/rep'), 'MISS', MISS_STORED);
+  c.clock.advance(6);
+  cacheControl = 'private';
+  assertStatus(await c.get('/rep'), 'EXPIRED', 'httpcache; fwd=stale');
+  assertStatus(await c.get('/rep'), 'MISS', 'httpcache; fwd=uri-miss');
+  assert.equal(c.origin.calls, 3);
+});
