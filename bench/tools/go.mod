@@ -1,0 +1,3 @@
+module github.com/traefik-httpcache/bench/tools
+
+go 1.26
