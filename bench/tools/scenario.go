@@ -144,6 +144,7 @@ func runScenario(args []string) error {
 		"sent": total, "ok": len(ok), "errors": errors, "seconds": elapsed.Seconds(), "first_sight": firstSight,
 		"backend_requests": backendAfter - backendBefore,
 		"p50_ms":           pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99), "max_ms": pct(1),
+		"sender_late_p99_ms": late[int(0.99*float64(len(late)-1))],
 	})
 }
 
