@@ -5,7 +5,9 @@ import { BODY_KIND_RESPONSE, HEADER_KIND_RESPONSE } from "../abi/constants";
 import { ByteBuffer } from "../host/buffer";
 import { addHeader, setHeader, setStatusCode, writeBody } from "../host/http";
 import { Forward, appendForward, appendHit } from "../http/cache_status";
-import { AGE, CACHE_STATUS, CONTENT_TYPE, STATUS_HIT, TEXT_PLAIN, X_CACHE_STATUS } from "../http/names";
+import {
+  AGE_FIELD, CACHE_STATUS_FIELD, CONTENT_TYPE_FIELD, STATUS_HIT, TEXT_PLAIN, X_CACHE_STATUS_FIELD,
+} from "../http/names";
 import { recordBody, recordBodyLength, recordHeaders, recordHeadersLength, recordStatus } from "../store/record";
 
 const value = new ByteBuffer(256);
@@ -42,12 +44,12 @@ export function writeStoredResponse(
   }
   value.reset();
   value.appendDecimal(<u64>(ageSeconds > 0 ? ageSeconds : 0));
-  setNamed(AGE, value.ptr, value.length);
+  setNamed(AGE_FIELD, value.ptr, value.length);
   if (statusHeaders) {
-    setNamed(X_CACHE_STATUS, changetype<usize>(STATUS_HIT), <u32>STATUS_HIT.byteLength);
+    setNamed(X_CACHE_STATUS_FIELD, changetype<usize>(STATUS_HIT), <u32>STATUS_HIT.byteLength);
     value.reset();
     appendHit(value, cacheName, ttlSeconds);
-    addNamed(CACHE_STATUS, value.ptr, value.length);
+    addNamed(CACHE_STATUS_FIELD, value.ptr, value.length);
   }
   const status = recordStatus(record);
   setStatusCode(status);
@@ -59,15 +61,15 @@ export function writeStoredResponse(
 
 /** Adds X-Cache-Status and Cache-Status (appended after any the backend sent). */
 export function writeStatusHeaders(xCacheStatus: ArrayBuffer, cacheName: ArrayBuffer, reason: Forward, stored: bool): void {
-  setNamed(X_CACHE_STATUS, changetype<usize>(xCacheStatus), <u32>xCacheStatus.byteLength);
+  setNamed(X_CACHE_STATUS_FIELD, changetype<usize>(xCacheStatus), <u32>xCacheStatus.byteLength);
   value.reset();
   appendForward(value, cacheName, reason, stored);
-  addNamed(CACHE_STATUS, value.ptr, value.length);
+  addNamed(CACHE_STATUS_FIELD, value.ptr, value.length);
 }
 
 /** Refuses to serve: the configuration could not be read. */
 export function writeConfigurationError(message: ArrayBuffer): void {
-  setNamed(CONTENT_TYPE, changetype<usize>(TEXT_PLAIN), <u32>TEXT_PLAIN.byteLength);
+  setNamed(CONTENT_TYPE_FIELD, changetype<usize>(TEXT_PLAIN), <u32>TEXT_PLAIN.byteLength);
   setStatusCode(500);
   writeBody(BODY_KIND_RESPONSE, changetype<usize>(message), <u32>message.byteLength);
 }

@@ -142,13 +142,29 @@ function readField(facts: ResponseFacts, nameOffset: u32, nameLen: u32): void {
   scratch.length = valuesOffset;
 }
 
+/**
+ * Appends a lowercase name in Go's canonical form (Content-Type): the host canonicalises every
+ * name it is given, and one that already is canonical costs it no copy on each hit.
+ */
+function appendCanonicalName(name: usize, nameLen: u32): void {
+  storedHeaders.reserve(nameLen);
+  const out = storedHeaders.end;
+  let upper = true;
+  for (let i: u32 = 0; i < nameLen; i++) {
+    const b = load<u8>(name + i);
+    store<u8>(out + i, upper && b >= 0x61 && b <= 0x7a ? b - 0x20 : b);
+    upper = b == 0x2d;
+  }
+  storedHeaders.length += nameLen;
+}
+
 function appendStoredLines(name: usize, nameLen: u32, values: usize, valuesLen: u32): void {
   let start: u32 = 0;
   while (start < valuesLen) {
     const end = nextNul(values, start, valuesLen);
     storedHeaders.appendU32(nameLen);
     storedHeaders.appendU32(end - start);
-    storedHeaders.appendBytes(name, nameLen);
+    appendCanonicalName(name, nameLen);
     storedHeaders.appendBytes(values + start, end - start);
     start = end + 1;
   }

@@ -11,10 +11,14 @@ export const AGE = String.UTF8.encode("age");
 export const SET_COOKIE = String.UTF8.encode("set-cookie");
 export const VARY = String.UTF8.encode("vary");
 export const CONTENT_LENGTH = String.UTF8.encode("content-length");
-export const CONTENT_TYPE = String.UTF8.encode("content-type");
 export const CONNECTION = String.UTF8.encode("connection");
-export const CACHE_STATUS = String.UTF8.encode("cache-status");
 export const X_CACHE_STATUS = String.UTF8.encode("x-cache-status");
+
+// Names of the fields we set on answers, in Go's canonical form: the host then copies nothing.
+export const AGE_FIELD = String.UTF8.encode("Age");
+export const CACHE_STATUS_FIELD = String.UTF8.encode("Cache-Status");
+export const X_CACHE_STATUS_FIELD = String.UTF8.encode("X-Cache-Status");
+export const CONTENT_TYPE_FIELD = String.UTF8.encode("Content-Type");
 
 /** Hop-by-hop fields (RFC 9110 §7.6.1), never stored. */
 export const HOP_BY_HOP: ArrayBuffer[] = [
