@@ -35,14 +35,19 @@ after(async () => {
   await origin?.close();
 });
 
-test(`sequential requests for one URL reach the origin at most once per P (${PROCS}); all others hit`, async (t) => {
+// Each P keeps its own instance; a Go GC can also drop an idle one, whose successor starts cold
+// (README "Limits"). So a URL misses about once per P, plus once per instance the pool replaced.
+const REPLACED_INSTANCES_ALLOWED = 2;
+
+test(`sequential requests for one URL reach the origin about once per P (${PROCS}); all others hit`, async (t) => {
   // When a P serves its first request for the URL is up to the Go scheduler: the extra miss can
   // come at any point of the sequence, so only the totals are asserted.
   const statuses = [];
   for (let i = 0; i < 40; i++) statuses.push((await get("/m/sequential")).headers["x-cache-status"]);
   const calls = origin.count("/m/sequential");
   t.diagnostic(`40 sequential requests: ${statuses.join(",")}`);
-  assert.ok(calls >= 1 && calls <= PROCS, `origin calls ${calls} for 40 sequential requests: ${statuses.join(",")}`);
+  assert.ok(calls >= 1 && calls <= PROCS + REPLACED_INSTANCES_ALLOWED,
+    `origin calls ${calls} for 40 sequential requests: ${statuses.join(",")}`);
   assert.equal(statuses.filter((s) => s === "HIT").length, 40 - calls, statuses.join(","));
   assert.equal(statuses.filter((s) => s === "MISS").length, calls, statuses.join(","));
 });
