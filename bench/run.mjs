@@ -24,8 +24,8 @@ const ROUNDS = QUICK ? 1 : 3;
 const SECONDS = QUICK ? 2 : 5;
 const CONNECTIONS = 16;
 const SCENARIO = QUICK
-  ? { rate: 200, seconds: 4, warmSeconds: 3, keys: 3000 }
-  : { rate: 300, seconds: 20, warmSeconds: 20, keys: 3000 };
+  ? { rate: 200, seconds: 4, warmSeconds: 3, warmRate: 600, keys: 3000 }
+  : { rate: 300, seconds: 20, warmSeconds: 20, warmRate: 1000, keys: 3000 };
 const BUILD = join(ROOT, "build", "bench");
 const TRAEFIK_VERSION = "v3.7.10";
 
@@ -132,7 +132,7 @@ async function throughput(cacheT, ceilingT) {
 /** Runs the warm-up and the measured part in one go (the tool counts keys a perfect cache knows). */
 function scenarioRun(url, host, origin) {
   const args = ["scenario", "-url", url, "-rate", String(SCENARIO.rate), "-duration", `${SCENARIO.seconds}s`,
-    "-warmup", `${SCENARIO.warmSeconds}s`, "-keys", String(SCENARIO.keys), "-zipf", "1.1", "-seed", "1",
+    "-warmup", `${SCENARIO.warmSeconds}s`, "-warmup-rate", String(SCENARIO.warmRate), "-keys", String(SCENARIO.keys), "-zipf", "1.1", "-seed", "1",
     "-origin-stats", `${origin.url}/stats`];
   if (host) args.push("-host", host);
   return JSON.parse(run(join(BUILD, "benchtool"), args));

@@ -26,7 +26,8 @@ func runScenario(args []string) error {
 	zipfS := fs.Float64("zipf", 1.1, "Zipf exponent s (> 1)")
 	seed := fs.Int64("seed", 1, "random seed")
 	host := fs.String("host", "", "Host header to send (routes to another Traefik router)")
-	warmup := fs.Duration("warmup", 0, "send at the same rate for this long first, unmeasured")
+	warmup := fs.Duration("warmup", 0, "send for this long first, unmeasured")
+	warmupRate := fs.Int("warmup-rate", 0, "requests per second during the warm-up (default: -rate)")
 	stats := fs.String("origin-stats", "", "the origin's /stats URL: backend requests are counted over the measured part")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -41,12 +42,17 @@ func runScenario(args []string) error {
 	}
 
 	interval := time.Second / time.Duration(*rate)
-	// Warm-up: same rate and distribution; remembers which keys a perfect shared cache would hold.
+	// Warm-up: same distribution, possibly faster (only the cache's content matters); remembers
+	// which keys a perfect shared cache would hold.
+	if *warmupRate <= 0 {
+		*warmupRate = *rate
+	}
+	warmInterval := time.Second / time.Duration(*warmupRate)
 	seen := map[uint64]bool{}
 	var warm sync.WaitGroup
 	warmStart := time.Now()
-	for i := 0; i < int(float64(*rate)*warmup.Seconds()); i++ {
-		if d := time.Until(warmStart.Add(time.Duration(i) * interval)); d > 0 {
+	for i := 0; i < int(float64(*warmupRate)*warmup.Seconds()); i++ {
+		if d := time.Until(warmStart.Add(time.Duration(i) * warmInterval)); d > 0 {
 			time.Sleep(d)
 		}
 		k := zipf.Uint64()
