@@ -12,7 +12,9 @@ import {
 } from "../http/names";
 import { ResponseFacts } from "../policy/facts";
 
-/** Header names, then each header's values while it is being read. */
+/** The response's header names. Apart from the values: reading a value may move its buffer. */
+const names = new ByteBuffer(1024);
+/** Each header's values while it is being read. */
 const scratch = new ByteBuffer(4096);
 /** Header lines to store: [u32 nameLength][u32 valueLength][name][value] each. */
 export const storedHeaders = new ByteBuffer(4096);
@@ -84,31 +86,31 @@ export function readResponseHead(facts: ResponseFacts, now: i64): void {
   facts.status = statusCode();
   storedHeaders.reset();
   scratch.reset();
-  readHeaderNames(HEADER_KIND_RESPONSE, scratch);
-  const namesLen = scratch.length;
+  names.reset();
+  readHeaderNames(HEADER_KIND_RESPONSE, names);
+  const namesLen = names.length;
 
   connectionTokens.reset();
   let start: u32 = 0;
   while (start < namesLen) {
-    const end = nextNul(scratch.ptr, start, namesLen);
-    if (sameName(scratch.ptr + start, end - start, CONNECTION)) readConnectionTokens();
+    const end = nextNul(names.ptr, start, namesLen);
+    if (sameName(names.ptr + start, end - start, CONNECTION)) readConnectionTokens();
     start = end + 1;
   }
 
   start = 0;
   while (start < namesLen) {
-    const end = nextNul(scratch.ptr, start, namesLen);
+    const end = nextNul(names.ptr, start, namesLen);
     const nameLen = end - start;
-    if (nameLen > 0) readField(facts, start, nameLen);
+    if (nameLen > 0) readField(facts, names.ptr + start, nameLen);
     start = end + 1;
   }
 }
 
-function readField(facts: ResponseFacts, nameOffset: u32, nameLen: u32): void {
+function readField(facts: ResponseFacts, name: usize, nameLen: u32): void {
   const valuesOffset = scratch.length;
-  readHeaderValues(HEADER_KIND_RESPONSE, scratch.ptr + nameOffset, nameLen, scratch);
-  const name = scratch.ptr + nameOffset; // after the read: the buffer may have moved
-  const values = scratch.ptr + valuesOffset;
+  readHeaderValues(HEADER_KIND_RESPONSE, name, nameLen, scratch);
+  const values = scratch.ptr + valuesOffset; // after the read: the buffer may have moved
   const valuesLen = scratch.length - valuesOffset;
 
   let store = !isHopByHop(name, nameLen);

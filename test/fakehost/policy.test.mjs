@@ -412,3 +412,12 @@ test('an uncacheable answer replaces an expired entry', async () => {
   assertStatus(await c.get('/rep'), 'MISS', 'httpcache; fwd=uri-miss');
   assert.equal(c.origin.calls, 3);
 });
+
+test('a response header too long for the read buffer is still read whole (Cache-Control of 8 KiB)', async () => {
+  const pad = 'x'.repeat(8192);
+  const c = cache({}, { origin: fixed(200, [['Cache-Control', `max-age=60, x-pad="${pad}"`], ['X-Big', pad]]) });
+  assertStatus(await c.get('/big-header'), 'MISS', MISS_STORED);
+  const hit = await c.get('/big-header');
+  assertStatus(hit, 'HIT');
+  assert.equal(hit.get('x-big'), pad);
+});
