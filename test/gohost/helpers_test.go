@@ -195,3 +195,17 @@ func readAll(t testing.TB, r io.Reader) []byte {
 	}
 	return b
 }
+
+// pseudoRandomBytes: n reproducible bytes from a seed (xorshift64), for bodies that must
+// survive byte for byte.
+func pseudoRandomBytes(seed uint64, n int) []byte {
+	b := make([]byte, n)
+	x := seed
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b[i] = byte(x)
+	}
+	return b
+}

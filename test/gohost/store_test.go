@@ -13,15 +13,7 @@ import (
 )
 
 func storeBody(i, size int) []byte {
-	b := make([]byte, size)
-	x := uint64(i)*0x9E3779B97F4A7C15 + 1
-	for j := range b {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		b[j] = byte(x)
-	}
-	return b
+	return pseudoRandomBytes(uint64(i)*0x9E3779B97F4A7C15+1, size)
 }
 
 // With a 1 MiB store, 40 MiB of distinct responses stream through one instance: every answer is

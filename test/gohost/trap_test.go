@@ -76,14 +76,7 @@ func trapBody(path string) []byte {
 	if strings.Contains(path, "/big/") {
 		n += 300 << 10 // several read_body calls
 	}
-	b := make([]byte, n)
-	for i := range b {
-		x ^= x << 13
-		x ^= x >> 7
-		x ^= x << 17
-		b[i] = byte(x)
-	}
-	return b
+	return pseudoRandomBytes(x, n)
 }
 
 func trapHeaders(path string, bodyLen int) http.Header {
