@@ -1,13 +1,12 @@
 // Cache-Status field values (RFC 9211): `name; hit; ttl=N` or `name; fwd=reason[; stored]`.
 import { ByteBuffer } from "../host/buffer";
 
-export const enum Forward { UriMiss, Stale, Bypass, Method, Request }
+export const enum Forward { UriMiss, Stale, Method, Request }
 
 function forwardReason(reason: Forward): string {
   switch (reason) {
     case Forward.UriMiss: return "uri-miss";
     case Forward.Stale: return "stale";
-    case Forward.Bypass: return "bypass";
     case Forward.Method: return "method";
     default: return "request";
   }
