@@ -61,7 +61,10 @@ echo "build-traefik: building Traefik $TRAEFIK_VERSION from the Go module proxy 
   cp "$traefik_dir/go.sum" go.sum
   chmod u+w go.sum
   go mod tidy >&2
-  CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN.tmp" github.com/traefik/traefik/v3/cmd/traefik >&2
+  # The version is stamped so that logs and the dashboard say which Traefik this is.
+  CGO_ENABLED=0 go build -trimpath \
+    -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
+    -o "$BIN.tmp" github.com/traefik/traefik/v3/cmd/traefik >&2
 )
 mv "$BIN.tmp" "$BIN"   # atomic: a half-built binary is never mistaken for a cached one
 echo "$BIN"
