@@ -36,30 +36,30 @@ const PASS_MARKER_TTL_MS: i64 = 30_000;
 
 // --- start-up (runs once per instance, from _start) ---
 
-let config: Config = new Config();
-let configError: ArrayBuffer | null = null;
-let cacheName: ArrayBuffer = String.UTF8.encode(config.cacheName);
-let store: Store = new MemoryStore(<u32>config.memoryLimit, <u32>config.maxObjectSize);
-
-function initialize(): void {
+function readConfigText(): string {
   const raw = new ByteBuffer(1024);
   readConfig(raw);
   const text = String.UTF8.decodeUnsafe(raw.ptr, raw.length);
   heap.free(raw.ptr);
-  const result = parseConfig(text);
-  if (result.error.length > 0) {
-    const message = "invalid configuration: " + result.error;
-    logError(message);
-    configError = String.UTF8.encode("httpcache: " + message + "\n");
-    return;
-  }
-  config = result.config;
-  setLogLevel(config.logLevel);
-  cacheName = String.UTF8.encode(config.cacheName);
-  store = new MemoryStore(<u32>config.memoryLimit, <u32>config.maxObjectSize);
+  return text;
 }
 
-initialize();
+/** The 500 body every request gets when the configuration is invalid (null when it is valid). */
+function refusal(error: string): ArrayBuffer | null {
+  if (error.length == 0) return null;
+  const message = "invalid configuration: " + error;
+  logError(message);
+  return String.UTF8.encode("httpcache: " + message + "\n");
+}
+
+const parsed = parseConfig(readConfigText());
+const configError = refusal(parsed.error);
+// A half-read configuration is never used: with an error every request is refused, and the
+// defaults below only give the (never filled) store a sane shape.
+const config: Config = configError === null ? parsed.config : new Config();
+const cacheName = String.UTF8.encode(config.cacheName);
+const store: Store = new MemoryStore(<u32>config.memoryLimit, <u32>config.maxObjectSize);
+setLogLevel(config.logLevel);
 
 // --- state carried from handle_request to handle_response ---
 
@@ -158,26 +158,26 @@ function storeResponse(): bool {
     if (isLastingReason(reason, response.status) && !request.hasAuthorization) rememberToStream(responseTime);
     return false;
   }
-  meta.keyHash = keyHash;
-  meta.status = response.status;
-  meta.flags = allowsAuthorizedReuse(response) ? RECORD_FLAG_AUTHORIZED_OK : 0;
-  meta.storedAt = responseTime;
-  meta.responseTime = responseTime;
-  meta.initialAge = correctedInitialAge(response, requestTime, responseTime);
-  meta.freshnessLifetime = lifetime;
+  describeEntry(response.status, allowsAuthorizedReuse(response) ? RECORD_FLAG_AUTHORIZED_OK : 0, responseTime,
+    correctedInitialAge(response, requestTime, responseTime), lifetime);
   return store.put(meta, key.ptr, key.length, storedHeaders.ptr, storedHeaders.length, body.ptr, body.length);
 }
 
 /** Leaves a pass marker under the key (replacing any stored response, which is outdated now). */
 function rememberToStream(now: i64): void {
-  meta.keyHash = keyHash;
-  meta.status = 0;
-  meta.flags = RECORD_FLAG_PASS;
-  meta.storedAt = now;
-  meta.responseTime = now;
-  meta.initialAge = 0;
-  meta.freshnessLifetime = config.maxTtlMs < PASS_MARKER_TTL_MS ? config.maxTtlMs : PASS_MARKER_TTL_MS;
+  describeEntry(0, RECORD_FLAG_PASS, now, 0, config.maxTtlMs < PASS_MARKER_TTL_MS ? config.maxTtlMs : PASS_MARKER_TTL_MS);
   store.put(meta, key.ptr, key.length, 0, 0, 0, 0);
+}
+
+/** Fills `meta` for a record stored under the current key, received at `receivedAt`. */
+function describeEntry(status: u32, flags: u16, receivedAt: i64, initialAge: i64, freshnessLifetime: i64): void {
+  meta.keyHash = keyHash;
+  meta.status = status;
+  meta.flags = flags;
+  meta.storedAt = receivedAt;
+  meta.responseTime = receivedAt;
+  meta.initialAge = initialAge;
+  meta.freshnessLifetime = freshnessLifetime;
 }
 
 export function handle_response(reqCtx: u32, isError: u32): void {

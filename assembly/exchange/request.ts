@@ -4,7 +4,7 @@ import { HEADER_KIND_REQUEST } from "../abi/constants";
 import { Config } from "../config";
 import { ByteBuffer } from "../host/buffer";
 import { readHeaderNames, readHeaderValues, readMethod, readUri } from "../host/http";
-import { bytesEqual, nextNul, toLowerAscii } from "../http/bytes";
+import { bytesEqual, equalsName, nextNul, toLowerAscii } from "../http/bytes";
 import { appendHeader, appendHost, appendUri } from "../http/cache_key";
 import { AUTHORIZATION, CACHE_CONTROL, HOST, NO_CACHE_VALUE, PRAGMA, RANGE } from "../http/names";
 import { Method, RequestFacts } from "../policy/facts";
@@ -19,15 +19,11 @@ const scratch = new ByteBuffer(4096);
 export const key = new ByteBuffer(1024);
 export let keyHash: u64 = 0;
 
-function isNamed(names: usize, start: u32, end: u32, name: ArrayBuffer): bool {
-  return bytesEqual(names + start, end - start, changetype<usize>(name), <u32>name.byteLength);
-}
-
 function nameListed(names: usize, namesLen: u32, name: ArrayBuffer): bool {
   let start: u32 = 0;
   while (start < namesLen) {
     const end = nextNul(names, start, namesLen);
-    if (isNamed(names, start, end, name)) return true;
+    if (equalsName(names + start, end - start, name)) return true;
     start = end + 1;
   }
   return false;

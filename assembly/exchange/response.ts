@@ -5,7 +5,7 @@ import { Config } from "../config";
 import { ByteBuffer } from "../host/buffer";
 import { readBody, readHeaderNames, readHeaderValues, statusCode } from "../host/http";
 import { parseAge } from "../http/age";
-import { COMMA, bytesEqual, isWhitespace, nextNul, parseDeltaSeconds, toLowerAscii, trimmed } from "../http/bytes";
+import { COMMA, bytesEqual, equalsName, isWhitespace, nextNul, parseDeltaSeconds, toLowerAscii, trimmed } from "../http/bytes";
 import { parseHttpDate, yearOf } from "../http/date";
 import {
   AGE, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, DATE, EXPIRES, HOP_BY_HOP, SET_COOKIE, VARY, X_CACHE_STATUS,
@@ -23,12 +23,8 @@ export const body = new ByteBuffer(16 * 1024);
 /** Lowercased tokens of the Connection header, NUL-separated (fields it makes hop-by-hop). */
 const connectionTokens = new ByteBuffer(256);
 
-function sameName(ptr: usize, len: u32, name: ArrayBuffer): bool {
-  return bytesEqual(ptr, len, changetype<usize>(name), <u32>name.byteLength);
-}
-
 function isHopByHop(ptr: usize, len: u32): bool {
-  for (let i = 0; i < HOP_BY_HOP.length; i++) if (sameName(ptr, len, unchecked(HOP_BY_HOP[i]))) return true;
+  for (let i = 0; i < HOP_BY_HOP.length; i++) if (equalsName(ptr, len, unchecked(HOP_BY_HOP[i]))) return true;
   const tokens = connectionTokens.ptr;
   const tokensLen = connectionTokens.length;
   let start: u32 = 0;
@@ -94,7 +90,7 @@ export function readResponseHead(facts: ResponseFacts, now: i64): void {
   let start: u32 = 0;
   while (start < namesLen) {
     const end = nextNul(names.ptr, start, namesLen);
-    if (sameName(names.ptr + start, end - start, CONNECTION)) readConnectionTokens();
+    if (equalsName(names.ptr + start, end - start, CONNECTION)) readConnectionTokens();
     start = end + 1;
   }
 
@@ -114,30 +110,30 @@ function readField(facts: ResponseFacts, name: usize, nameLen: u32): void {
   const valuesLen = scratch.length - valuesOffset;
 
   let store = !isHopByHop(name, nameLen);
-  if (sameName(name, nameLen, CACHE_CONTROL)) {
+  if (equalsName(name, nameLen, CACHE_CONTROL)) {
     facts.cacheControl.parse(values, valuesLen);
-  } else if (sameName(name, nameLen, EXPIRES)) {
+  } else if (equalsName(name, nameLen, EXPIRES)) {
     facts.hasExpires = true;
     const span = firstValue(values, valuesLen);
     const s = <u32>(span >>> 32);
     facts.expires = parseHttpDate(values + s, <u32>span - s, currentYear);
-  } else if (sameName(name, nameLen, DATE)) {
+  } else if (equalsName(name, nameLen, DATE)) {
     const span = firstValue(values, valuesLen);
     const s = <u32>(span >>> 32);
     facts.date = parseHttpDate(values + s, <u32>span - s, currentYear);
-  } else if (sameName(name, nameLen, AGE)) {
+  } else if (equalsName(name, nameLen, AGE)) {
     facts.age = parseAge(values, valuesLen);
     store = false; // recomputed on every answer from the cache
-  } else if (sameName(name, nameLen, SET_COOKIE)) {
+  } else if (equalsName(name, nameLen, SET_COOKIE)) {
     facts.hasSetCookie = true;
     store = false; // stored only with setCookie: strip, and then without it
-  } else if (sameName(name, nameLen, VARY)) {
+  } else if (equalsName(name, nameLen, VARY)) {
     facts.hasVary = hasListMember(values, valuesLen);
-  } else if (sameName(name, nameLen, CONTENT_LENGTH)) {
+  } else if (equalsName(name, nameLen, CONTENT_LENGTH)) {
     const span = firstValue(values, valuesLen);
     const s = <u32>(span >>> 32);
     facts.contentLength = parseDeltaSeconds(values + s, <u32>span - s);
-  } else if (sameName(name, nameLen, X_CACHE_STATUS)) {
+  } else if (equalsName(name, nameLen, X_CACHE_STATUS)) {
     store = false; // ours: set fresh on every answer
   }
   if (store) appendStoredLines(name, nameLen, values, valuesLen);

@@ -39,6 +39,11 @@ export function bytesEqual(a: usize, aLen: u32, b: usize, bLen: u32): bool {
   return aLen == bLen && memory.compare(a, b, aLen) == 0;
 }
 
+/** Whether a slice holds exactly the bytes of a constant (a lowercase header name, say). */
+export function equalsName(ptr: usize, len: u32, name: ArrayBuffer): bool {
+  return bytesEqual(ptr, len, changetype<usize>(name), <u32>name.byteLength);
+}
+
 /** Compares two slices byte by byte: <0, 0, >0. */
 export function compareBytes(a: usize, aLen: u32, b: usize, bLen: u32): i32 {
   const n = aLen < bLen ? aLen : bLen;

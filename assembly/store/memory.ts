@@ -273,19 +273,17 @@ export class MemoryStore extends Store {
    */
   private evictHead(): void {
     const offset = this.head;
-    const segmentEnd = this.segmentEnd(offset);
-    const isPadding = unchecked(this.segments[offset / this.segmentSize]) == 0 ||
-      recordMagic(this.address(offset)) != RECORD_MAGIC;
-    if (isPadding) {
-      // Padding never outlives its segment: the rest of the segment goes.
-      const size = unchecked(this.segments[offset / this.segmentSize]) == 0
-        ? segmentEnd - offset
-        : recordSize(this.address(offset));
-      this.advanceHead(size);
+    if (unchecked(this.segments[offset / this.segmentSize]) == 0) {
+      // Padding counted over a segment never written: the rest of the segment goes.
+      this.advanceHead(this.segmentEnd(offset) - offset);
       return;
     }
     const r = this.address(offset);
     const size = recordSize(r);
+    if (recordMagic(r) != RECORD_MAGIC) {
+      this.advanceHead(size); // a SKIP record at a segment's end
+      return;
+    }
     const slot = this.findSlotOf(recordKeyHash(r), offset);
     if (slot >= 0) {
       const flags = recordFlags(r);
