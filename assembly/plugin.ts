@@ -3,7 +3,7 @@
 //   handle_response for a forward that may be stored: read the response, store it, add headers.
 // A request is pinned to one instance from handle_request to the end of handle_response, so the
 // state between the two phases lives in module globals.
-import { Config, parseConfig } from "./config";
+import { Config, MAX_OBJECT_FRACTION, parseConfig } from "./config";
 import { ByteBuffer } from "./host/buffer";
 import { nowMillis } from "./host/clock";
 import { enableResponseBuffering, readConfig } from "./host/http";
@@ -12,7 +12,7 @@ import { LOG_LEVEL_DEBUG } from "./abi/constants";
 import { Forward } from "./http/cache_status";
 import { STATUS_BYPASS, STATUS_EXPIRED, STATUS_MISS } from "./http/names";
 import { writeConfigurationError, writeStatusHeaders, writeStoredResponse } from "./exchange/answer";
-import { key, keyHash, readRequestDetails, readRequestMethod } from "./exchange/request";
+import { key, keyHash, keyUrlLength, readRequestDetails, readRequestMethod } from "./exchange/request";
 import { body, readResponseBody, readResponseHead, storedHeaders } from "./exchange/response";
 import { Method, RequestFacts, ResponseFacts } from "./policy/facts";
 import {
@@ -23,8 +23,9 @@ import {
   NotStorable, allowsAuthorizedReuse, checkStorable, describeNotStorable, isLastingReason,
 } from "./policy/storable";
 import { MemoryStore } from "./store/memory";
+import { SharedStore, sharedStoreError } from "./store/shared";
 import {
-  EntryMeta, RECORD_FLAG_AUTHORIZED_OK, RECORD_FLAG_PASS, recordFlags, recordFreshnessLifetime, recordInitialAge,
+  EntryMeta, RECORD_FLAG_AUTHORIZED_OK, RECORD_FLAG_PASS, RecordParts, recordFlags, recordFreshnessLifetime, recordInitialAge,
   recordResponseTime, recordStoredAt,
 } from "./store/record";
 import { Store } from "./store/store";
@@ -52,20 +53,39 @@ function refusal(error: string): ArrayBuffer | null {
   return String.UTF8.encode("httpcache: " + message + "\n");
 }
 
+/** The file a shared store keeps in its directory: one per cacheName. */
+const SHARED_FILE_SUFFIX = ".cache";
+
+/** The memory store, or the shared store with a memory front; "" or why it cannot be used. */
+let storeError = "";
+function openStore(config: Config): Store {
+  if (config.sharedPath.length == 0) return new MemoryStore(<u32>config.memoryLimit, <u32>config.maxObjectSize);
+  const frontObject = config.maxObjectSize < config.memoryLimit / MAX_OBJECT_FRACTION
+    ? config.maxObjectSize : config.memoryLimit / MAX_OBJECT_FRACTION;
+  const front = new MemoryStore(<u32>config.memoryLimit, <u32>frontObject);
+  const shared = SharedStore.open(config.sharedPath, config.cacheName + SHARED_FILE_SUFFIX, <u64>config.sharedLimit, front);
+  if (shared === null) {
+    storeError = sharedStoreError;
+    return front;
+  }
+  return shared;
+}
+
 const parsed = parseConfig(readConfigText());
-const configError = refusal(parsed.error);
 // A half-read configuration is never used: with an error every request is refused, and the
 // defaults below only give the (never filled) store a sane shape.
-const config: Config = configError === null ? parsed.config : new Config();
-const cacheName = String.UTF8.encode(config.cacheName);
-const store: Store = new MemoryStore(<u32>config.memoryLimit, <u32>config.maxObjectSize);
+const config: Config = parsed.error.length == 0 ? parsed.config : new Config();
 setLogLevel(config.logLevel);
+const cacheName = String.UTF8.encode(config.cacheName);
+const store: Store = openStore(config);
+const configError = refusal(parsed.error.length > 0 ? parsed.error : storeError);
 
 // --- state carried from handle_request to handle_response ---
 
 const request = new RequestFacts();
 const response = new ResponseFacts();
 const meta = new EntryMeta();
+const parts = new RecordParts();
 /** Set when handle_request forwarded with response buffering, so handle_response must act. */
 let pendingStore = false;
 let pendingStatus: ArrayBuffer = STATUS_MISS;
@@ -107,7 +127,7 @@ export function handle_request(): u64 {
     return isHead ? forwardUntouched(STATUS_BYPASS, Forward.Request) : forwardForStore(STATUS_BYPASS, Forward.Request, now);
   }
 
-  const record = store.find(keyHash, key.ptr, key.length);
+  const record = store.find(keyHash, key.ptr, key.length, keyUrlLength);
   let status = STATUS_MISS;
   let reason = Forward.UriMiss;
   if (record != 0 && (recordFlags(record) & RECORD_FLAG_PASS) != 0) {
@@ -160,13 +180,14 @@ function storeResponse(): bool {
   }
   describeEntry(response.status, allowsAuthorizedReuse(response) ? RECORD_FLAG_AUTHORIZED_OK : 0, responseTime,
     correctedInitialAge(response, requestTime, responseTime), lifetime);
-  return store.put(meta, key.ptr, key.length, storedHeaders.ptr, storedHeaders.length, body.ptr, body.length);
+  return store.put(meta, parts.set(key.ptr, key.length, 0, 0, storedHeaders.ptr, storedHeaders.length,
+    body.ptr, body.length));
 }
 
 /** Leaves a pass marker under the key (replacing any stored response, which is outdated now). */
 function rememberToStream(now: i64): void {
   describeEntry(0, RECORD_FLAG_PASS, now, 0, config.maxTtlMs < PASS_MARKER_TTL_MS ? config.maxTtlMs : PASS_MARKER_TTL_MS);
-  store.put(meta, key.ptr, key.length, 0, 0, 0, 0);
+  store.put(meta, parts.set(key.ptr, key.length, 0, 0, 0, 0, 0, 0));
 }
 
 /** Fills `meta` for a record stored under the current key, received at `receivedAt`. */
@@ -178,6 +199,8 @@ function describeEntry(status: u32, flags: u16, receivedAt: i64, initialAge: i64
   meta.responseTime = receivedAt;
   meta.initialAge = initialAge;
   meta.freshnessLifetime = freshnessLifetime;
+  meta.urlLength = keyUrlLength;
+  meta.version = 0;
 }
 
 export function handle_response(reqCtx: u32, isError: u32): void {

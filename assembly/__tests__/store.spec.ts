@@ -1,10 +1,12 @@
 import { bytes, len, ptr } from "./helpers";
 import { MemoryStore } from "../store/memory";
-import { EntryMeta, recordBody, recordBodyLength, recordKeyEquals, recordStatus } from "../store/record";
+import { EntryMeta, RecordParts, recordBody, recordBodyLength, recordKeyEquals, recordStatus } from "../store/record";
+import { PurgeRequest } from "../store/purge";
 import { xxhash64 } from "../store/xxhash64";
 
 const MIB: u32 = 1 << 20;
 const meta = new EntryMeta();
+const parts = new RecordParts();
 const headers = bytes("");
 
 function put(store: MemoryStore, key: string, bodySize: u32, fill: u8 = 0x61): bool {
@@ -13,12 +15,19 @@ function put(store: MemoryStore, key: string, bodySize: u32, fill: u8 = 0x61): b
   memory.fill(changetype<usize>(body), fill, bodySize);
   meta.keyHash = xxhash64(ptr(k), len(k));
   meta.status = 200;
-  return store.put(meta, ptr(k), len(k), ptr(headers), 0, changetype<usize>(body), bodySize);
+  meta.urlLength = urlLength(key);
+  return store.put(meta, parts.set(ptr(k), len(k), 0, 0, ptr(headers), 0, changetype<usize>(body), bodySize));
+}
+
+/** Keys in these specs are a URL, then optionally "|" and variant bytes. */
+function urlLength(key: string): u32 {
+  const bar = key.indexOf("|");
+  return <u32>String.UTF8.byteLength(bar < 0 ? key : key.substring(0, bar));
 }
 
 function find(store: MemoryStore, key: string): usize {
   const k = bytes(key);
-  return store.find(xxhash64(ptr(k), len(k)), ptr(k), len(k));
+  return store.find(xxhash64(ptr(k), len(k)), ptr(k), len(k), urlLength(key));
 }
 
 describe("memory store", () => {
@@ -38,10 +47,10 @@ describe("memory store", () => {
     const a = bytes("key-a");
     const b = bytes("key-b");
     meta.keyHash = 42; // force a collision
-    store.put(meta, ptr(a), len(a), ptr(headers), 0, ptr(a), len(a));
-    store.put(meta, ptr(b), len(b), ptr(headers), 0, ptr(b), len(b));
-    const ra = store.find(42, ptr(a), len(a));
-    const rb = store.find(42, ptr(b), len(b));
+    store.put(meta, parts.set(ptr(a), len(a), 0, 0, ptr(headers), 0, ptr(a), len(a)));
+    store.put(meta, parts.set(ptr(b), len(b), 0, 0, ptr(headers), 0, ptr(b), len(b)));
+    const ra = store.find(42, ptr(a), len(a), len(a));
+    const rb = store.find(42, ptr(b), len(b), len(b));
     expect(recordKeyEquals(ra, ptr(a), len(a))).toBe(true);
     expect(recordKeyEquals(rb, ptr(b), len(b))).toBe(true);
     expect(ra).not.toBe(rb);
@@ -60,9 +69,9 @@ describe("memory store", () => {
     const store = new MemoryStore(MIB, MIB / 4);
     put(store, "a", 10);
     const k = bytes("a");
-    expect(store.remove(xxhash64(ptr(k), len(k)), ptr(k), len(k))).toBe(true);
+    expect(store.remove(xxhash64(ptr(k), len(k)), ptr(k), len(k), len(k))).toBe(true);
     expect(find(store, "a")).toBe(0);
-    expect(store.remove(xxhash64(ptr(k), len(k)), ptr(k), len(k))).toBe(false);
+    expect(store.remove(xxhash64(ptr(k), len(k)), ptr(k), len(k), len(k))).toBe(false);
   });
 
   it("never stores an object larger than half the ring", () => {
@@ -160,5 +169,49 @@ describe("memory store segments", () => {
     for (let i = 0; i < 30; i++) put(store, "new" + i.toString(), 200000); // less than one more lap
     expect(find(store, "old5")).not.toBe(0);
     expect(find(store, "old4")).toBe(0);
+  });
+});
+
+const purgeRequest = new PurgeRequest();
+
+function purgeWith(store: MemoryStore, urls: string[], prefixes: string[], all: bool): u32 {
+  purgeRequest.urls = [];
+  purgeRequest.prefixes = [];
+  purgeRequest.tags = [];
+  purgeRequest.all = all;
+  for (let i = 0; i < urls.length; i++) purgeRequest.urls.push(bytes(urls[i]));
+  for (let i = 0; i < prefixes.length; i++) purgeRequest.prefixes.push(bytes(prefixes[i]));
+  return store.purge(purgeRequest);
+}
+
+describe("memory store purge", () => {
+  it("removes a URL with all its variants, and nothing else", () => {
+    const store = new MemoryStore(MIB, MIB / 4);
+    put(store, "h\n/a|gzip", 10);
+    put(store, "h\n/a|br", 10);
+    put(store, "h\n/ab", 10);
+    expect(purgeWith(store, ["h\n/a"], [], false)).toBe(2);
+    expect(find(store, "h\n/a|gzip")).toBe(0);
+    expect(find(store, "h\n/a|br")).toBe(0);
+    expect(find(store, "h\n/ab")).not.toBe(0);
+  });
+
+  it("removes by prefix of host and path", () => {
+    const store = new MemoryStore(MIB, MIB / 4);
+    put(store, "h\n/p/1", 10);
+    put(store, "h\n/p/2", 10);
+    put(store, "other\n/p/1", 10);
+    expect(purgeWith(store, [], ["h\n/p/"], false)).toBe(2);
+    expect(find(store, "other\n/p/1")).not.toBe(0);
+    expect(store.count).toBe(1);
+  });
+
+  it("removes everything, and stores again afterwards", () => {
+    const store = new MemoryStore(MIB, MIB / 4);
+    for (let i = 0; i < 50; i++) put(store, "h\n/" + i.toString(), 1000);
+    expect(purgeWith(store, [], [], true)).toBe(50);
+    expect(store.count).toBe(0);
+    expect(put(store, "h\n/again", 10)).toBe(true);
+    expect(find(store, "h\n/again")).not.toBe(0);
   });
 });

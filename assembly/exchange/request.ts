@@ -18,6 +18,8 @@ const scratch = new ByteBuffer(4096);
 /** The cache key of the current request (kept until its response is handled). */
 export const key = new ByteBuffer(1024);
 export let keyHash: u64 = 0;
+/** How many of the key's first bytes name the URL (host, path, query); key headers follow. */
+export let keyUrlLength: u32 = 0;
 
 function nameListed(names: usize, namesLen: u32, name: ArrayBuffer): bool {
   let start: u32 = 0;
@@ -86,6 +88,7 @@ export function readRequestDetails(facts: RequestFacts, config: Config): void {
   start = scratch.length;
   len = readUri(scratch);
   facts.keyable = appendUri(key, scratch.ptr + start, len, config.ignoreQuery, config.ignoredQueryParams);
+  keyUrlLength = key.length;
 
   for (let i = 0; i < config.keyHeaders.length; i++) {
     const name = unchecked(config.keyHeaders[i]);

@@ -17,10 +17,11 @@
 //
 // Trap safety: a record becomes reachable only after it is completely written, through one
 // aligned store into its slot, so a trap at any point leaves the old state or unreachable bytes.
+import { PurgeRequest, matchesPurge } from "./purge";
 import { Store } from "./store";
 import {
-  EntryMeta, RECORD_FLAG_REFERENCED, RECORD_MAGIC, SKIP_MAGIC, recordFlags, recordKeyEquals,
-  recordKeyHash, recordMagic, recordSize, recordSizeFor, setRecordFlags, writeRecord,
+  EntryMeta, RECORD_FLAG_REFERENCED, RECORD_MAGIC, RecordParts, recordFlags, recordKeyEquals,
+  recordKeyHash, recordMagic, recordSize, setRecordFlags, writeRecord, SKIP_MAGIC,
 } from "./record";
 
 const SLOT_SIZE: u32 = 16; // u64 keyHash, u32 record offset + 1 (0 = empty), u32 unused
@@ -176,7 +177,7 @@ export class MemoryStore extends Store {
     this.used--;
   }
 
-  find(keyHash: u64, key: usize, keyLen: u32): usize {
+  find(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): usize {
     if (this.index == 0) return 0;
     const i = this.findSlot(keyHash, key, keyLen);
     if (i < 0) return 0;
@@ -187,7 +188,7 @@ export class MemoryStore extends Store {
     setRecordFlags(record, recordFlags(record) | RECORD_FLAG_REFERENCED);
   }
 
-  remove(keyHash: u64, key: usize, keyLen: u32): bool {
+  remove(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): bool {
     if (this.index == 0) return false;
     const i = this.findSlot(keyHash, key, keyLen);
     if (i < 0) return false;
@@ -195,11 +196,38 @@ export class MemoryStore extends Store {
     return true;
   }
 
-  put(
-    meta: EntryMeta, key: usize, keyLen: u32,
-    headers: usize, headersLen: u32, body: usize, bodyLen: u32,
-  ): bool {
-    const size64 = recordSizeFor(keyLen, headersLen, bodyLen);
+  /** Removes every record the purge names: a walk over the ring, head to tail. */
+  purge(request: PurgeRequest): u32 {
+    if (this.index == 0) return 0;
+    let purged: u32 = 0;
+    let offset = this.head;
+    let left = this.ringBytes;
+    while (left > 0) {
+      let step: u32;
+      if (unchecked(this.segments[offset / this.segmentSize]) == 0) {
+        step = this.segmentEnd(offset) - offset; // padding over a segment never written
+      } else {
+        const r = this.address(offset);
+        step = recordSize(r);
+        if (recordMagic(r) == RECORD_MAGIC && matchesPurge(r, request)) {
+          const slot = this.findSlotOf(recordKeyHash(r), offset);
+          if (slot >= 0) {
+            this.clearSlot(<u32>slot);
+            purged++;
+          }
+        }
+      }
+      left -= step;
+      offset += step;
+      if (offset >= this.ringSize) offset = 0;
+    }
+    return purged;
+  }
+
+  put(meta: EntryMeta, parts: RecordParts): bool {
+    const key = parts.key;
+    const keyLen = parts.keyLength;
+    const size64 = parts.recordSize;
     if (size64 > <u64>this.maxRecordSize) return false;
     if (this.index == 0) {
       const indexBytes = this.slotCount * SLOT_SIZE;
@@ -209,7 +237,7 @@ export class MemoryStore extends Store {
     const size = <u32>size64;
     const offset = this.allocate(size);
     if (offset < 0) return false;
-    writeRecord(this.address(<u32>offset), size, meta, key, keyLen, headers, headersLen, body, bodyLen);
+    writeRecord(this.address(<u32>offset), size, meta, parts);
     this.setTail(<u32>offset + size);
     this.ringBytes += size;
     // Publish: replace the slot of an older record under the same key, or take a free one.

@@ -1,20 +1,24 @@
 // The store interface: bounded storage of records by key, knowing bytes and nothing about HTTP.
-// The memory store (per instance) implements it today; a shared store on a mounted directory
-// (all instances) will implement it next.
-import { EntryMeta } from "./record";
+// The memory store lives in one instance; the shared store is a file on a mounted directory
+// that every instance reads and writes (with a memory store in front of it).
+import { PurgeRequest } from "./purge";
+import { EntryMeta, RecordParts } from "./record";
 
 export abstract class Store {
-  /** The record stored under the key, or 0. Valid until the next call that changes the store. */
-  abstract find(keyHash: u64, key: usize, keyLen: u32): usize;
+  /**
+   * The record stored under the key, or 0. Valid until the next call that changes the store.
+   * The key's first `urlLen` bytes name the URL (see RECORD urlLength).
+   */
+  abstract find(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): usize;
 
   /** Stores a record, replacing any under the same key. False when it cannot be held. */
-  abstract put(
-    meta: EntryMeta, key: usize, keyLen: u32,
-    headers: usize, headersLen: u32, body: usize, bodyLen: u32,
-  ): bool;
+  abstract put(meta: EntryMeta, parts: RecordParts): bool;
 
   /** Removes the record under the key; false when there was none. */
-  abstract remove(keyHash: u64, key: usize, keyLen: u32): bool;
+  abstract remove(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): bool;
+
+  /** Removes every record the purge names; returns how many. */
+  abstract purge(request: PurgeRequest): u32;
 
   /** Tells the eviction policy that a record answered a request. */
   abstract touch(record: usize): void;

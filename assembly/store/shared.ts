@@ -1,0 +1,402 @@
+// The shared store: one file on a mounted directory that every instance of every router reads
+// and writes at once, with no locks (WASI has none). See docs/shared-store.md for the design and
+// the measurements behind it; shared_layout.ts for the bytes.
+//
+// Why it is safe without locks:
+// - a record is written by ONE fd_pwrite of one buffer, which Linux never interleaves with
+//   another, and published afterwards by one 32-byte index entry write;
+// - reads are not atomic against writes (torn reads are frequent on tmpfs), so everything read
+//   is checked: the index entry's check word, then the envelope's position and checksum, then
+//   the full key. Anything that fails is a miss, never an answer;
+// - two writers of one key each write a whole record; the index names one or the other.
+//
+// Coherence with the per-instance memory front: every lookup reads the key's bucket from the
+// file, and the front's copy is used only when it is the very version the bucket names. So an
+// entry replaced, purged or evicted through any instance is never served from any front.
+import { logDebug, logEnabled, logWarn } from "../host/log";
+import { LOG_LEVEL_DEBUG } from "../abi/constants";
+import { ByteBuffer } from "../host/buffer";
+import { fileSize, findPreopen, openReadWrite, readAt, setFileSize, writeAt } from "../host/fs";
+import { MemoryStore } from "./memory";
+import { PurgeRequest, matchesPurge } from "./purge";
+import {
+  EntryMeta, RECORD_HEADER_SIZE, RECORD_MAGIC, RecordParts, recordKeyEquals, writeRecord, recordKeyHash, recordKeyLength,
+  recordMagic, recordSize, recordTagCount, recordUrlLength, recordVersion,
+} from "./record";
+import {
+  BUCKET_SIZE, CONTROL_SIZE, CURSOR_OFFSET, ENTRY_SIZE, ENVELOPE_ALIGN, ENVELOPE_SIZE, Geometry, WAYS,
+  encodeEntry, entryIsValid, entryKeyHash, entryLength, entryPositionPlusOne, entryUrlHash,
+} from "./shared_layout";
+import { Store } from "./store";
+import { xxhash64 } from "./xxhash64";
+
+/** A record may use at most this fraction of the data log (so a wrap wastes little). */
+const MAX_RECORD_FRACTION: u64 = 4;
+/** A record hit while in the oldest quarter of the log is written again at the head. */
+const SECOND_CHANCE_NUMERATOR: u64 = 3;
+const SECOND_CHANCE_DENOMINATOR: u64 = 4;
+/** Hits between two reads of the cursor (second chance only needs it roughly). */
+const CURSOR_REFRESH_HITS: u32 = 32;
+/** Index bytes read or zeroed per call when a purge walks the index. */
+const INDEX_CHUNK: u32 = 64 * 1024;
+/** A record's head (header, key, tags) is read in one go when it is at most this long. */
+const HEAD_READ: u32 = 4096;
+
+// Fixed scratch: one bucket, one entry to write, the cursor word, and the control block.
+const bucket = memory.data(<i32>BUCKET_SIZE);
+const entryOut = memory.data(<i32>ENTRY_SIZE);
+const word = memory.data(8);
+const control = memory.data(<i32>CONTROL_SIZE);
+
+/** Why open() failed (empty when it did not). */
+export let sharedStoreError: string = "";
+
+export class SharedStore extends Store {
+  private fd: i32;
+  private geometry: Geometry;
+  private front: MemoryStore;
+  /** Records read from the file (one at a time), and records being written. */
+  private readBuffer: ByteBuffer = new ByteBuffer(16 * 1024);
+  private writeBuffer: ByteBuffer = new ByteBuffer(16 * 1024);
+  private chunk: usize = 0;
+  private meta: EntryMeta = new EntryMeta();
+  private parts: RecordParts = new RecordParts();
+  /** The cursor as last read, and hits since. */
+  private cursor: u64 = 0;
+  private hitsSinceCursor: u32 = CURSOR_REFRESH_HITS;
+  /** Whether the record find() returned came from the front. */
+  private foundInFront: bool = false;
+  /** Records that failed their checks and were skipped (torn, overwritten, corrupt). */
+  corruptSkipped: u32 = 0;
+
+  private constructor(fd: i32, geometry: Geometry, front: MemoryStore) {
+    super();
+    this.fd = fd;
+    this.geometry = geometry;
+    this.front = front;
+  }
+
+  /**
+   * Opens (or creates, or reclaims) `<directory>/<name>` as a store of exactly `limit` bytes.
+   * Null with sharedStoreError set when the directory is not mounted or the file cannot be used.
+   */
+  static open(directory: string, name: string, limit: u64, front: MemoryStore): SharedStore | null {
+    const dirFd = findPreopen(directory);
+    if (dirFd < 0) {
+      sharedStoreError = "key \"store.shared.path\": \"" + directory + "\" is not mounted: add it to the " +
+        "plugin's settings.mounts in Traefik's static configuration (\"/host/dir:" + directory +
+        "\"), and check that the host directory exists";
+      return null;
+    }
+    const fd = openReadWrite(dirFd, name);
+    if (fd < 0) {
+      sharedStoreError = "key \"store.shared.path\": cannot open \"" + directory + "/" + name + "\" for reading " +
+        "and writing (WASI errno " + (-fd).toString() + "; a \":ro\" mount answers 52)";
+      return null;
+    }
+    const geometry = Geometry.forLimit(limit);
+    const store = new SharedStore(fd, geometry, front);
+    if (!store.adopt()) {
+      sharedStoreError = "key \"store.shared.path\": cannot size \"" + directory + "/" + name + "\" to " +
+        limit.toString() + " bytes (is the volume full?)";
+      return null;
+    }
+    return store;
+  }
+
+  /**
+   * Uses the file as it is when its control block matches our geometry; otherwise (new, foreign,
+   * corrupt, truncated, or another limit) makes it ours: sized, index emptied, control written.
+   */
+  private adopt(): bool {
+    const g = this.geometry;
+    const size = fileSize(this.fd);
+    if (size == <i64>g.fileSize && readAt(this.fd, control, <u32>CONTROL_SIZE, 0) == <i64>CONTROL_SIZE &&
+      g.matches(control)) {
+      return true;
+    }
+    if (size > 0) logWarn("shared store: file is not a store of this size; starting it afresh");
+    if (size != <i64>g.fileSize && !setFileSize(this.fd, g.fileSize)) return false;
+    if (!this.zeroIndex()) return false;
+    memory.fill(control, 0, <usize>CONTROL_SIZE);
+    g.encode(control);
+    return writeAt(this.fd, control, <u32>CONTROL_SIZE, 0);
+  }
+
+  get count(): u32 {
+    return this.front.count;
+  }
+
+  /** The largest record (with its envelope) the log takes. */
+  get maxRecordSize(): u64 {
+    return this.geometry.dataSize / MAX_RECORD_FRACTION;
+  }
+
+  find(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): usize {
+    this.foundInFront = false;
+    const urlHash = xxhash64(key, urlLen);
+    const way = this.newestWay(urlHash, keyHash);
+    if (way < 0) return 0;
+    const e = bucket + <usize>way * ENTRY_SIZE;
+    const version = entryPositionPlusOne(e);
+    const inFront = this.front.find(keyHash, key, keyLen, urlLen);
+    if (inFront != 0 && recordVersion(inFront) == version) {
+      this.foundInFront = true;
+      return inFront;
+    }
+    const r = this.readRecord(version - 1, entryLength(e));
+    if (r == 0 || recordKeyHash(r) != keyHash || !recordKeyEquals(r, key, keyLen)) {
+      if (r == 0) this.skipCorrupt(urlHash, way);
+      return 0;
+    }
+    this.meta.copyFrom(r);
+    this.front.put(this.meta, this.parts.of(r));
+    return r;
+  }
+
+  /** Second chance: a record hit while near the end of its life is written again at the head. */
+  touch(record: usize): void {
+    if (this.foundInFront) this.front.touch(record);
+    if (++this.hitsSinceCursor >= CURSOR_REFRESH_HITS) {
+      this.hitsSinceCursor = 0;
+      const cursor = this.readCursor();
+      if (cursor >= 0) this.cursor = <u64>cursor;
+    }
+    const position = recordVersion(record) - 1;
+    const age = this.cursor > position ? this.cursor - position : 0;
+    if (age * SECOND_CHANCE_DENOMINATOR > this.geometry.dataSize * SECOND_CHANCE_NUMERATOR) {
+      // The front is left alone: `record` may live in it, and the caller still reads it.
+      this.meta.copyFrom(record);
+      this.append(this.meta, this.parts.of(record));
+    }
+  }
+
+  put(meta: EntryMeta, parts: RecordParts): bool {
+    if (!this.append(meta, parts)) return false;
+    this.front.put(meta, parts);
+    return true;
+  }
+
+  remove(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): bool {
+    this.front.remove(keyHash, key, keyLen, urlLen);
+    const urlHash = xxhash64(key, urlLen);
+    const offset = this.geometry.bucketOffset(urlHash);
+    if (!this.readBucket(offset)) return false;
+    let removed = false;
+    for (let w: u32 = 0; w < WAYS; w++) {
+      const e = bucket + <usize>w * ENTRY_SIZE;
+      if (entryIsValid(e) && entryUrlHash(e) == urlHash && entryKeyHash(e) == keyHash) {
+        removed = this.clearWay(offset, w) || removed;
+      }
+    }
+    return removed;
+  }
+
+  purge(request: PurgeRequest): u32 {
+    this.front.purge(request);
+    let purged: u32 = 0;
+    for (let i = 0; i < request.urls.length; i++) purged += this.purgeUrl(unchecked(request.urls[i]));
+    if (request.all || request.prefixes.length > 0 || request.tags.length > 0) purged += this.purgeByScan(request);
+    return purged;
+  }
+
+  // --- the log ---
+
+  /** Writes a record at the log's head and names it in the index. Sets meta.version. */
+  private append(meta: EntryMeta, parts: RecordParts): bool {
+    const recordBytes = parts.recordSize;
+    const total = <u64>ENVELOPE_SIZE + recordBytes;
+    if (total > this.maxRecordSize) return false;
+    const cursor = this.readCursor();
+    if (cursor < 0) return false;
+    const g = this.geometry;
+    let position = <u64>cursor;
+    const inLap = position % g.dataSize;
+    if (inLap + total > g.dataSize) position += g.dataSize - inLap; // records never wrap
+    const next = (position + total + ENVELOPE_ALIGN - 1) & ~(ENVELOPE_ALIGN - 1);
+    // Claim the space first: a writer racing us on the same cursor overwrites our bytes or we
+    // its, and the checksums turn the loser into a miss.
+    store<u64>(word, next);
+    if (!writeAt(this.fd, word, 8, CURSOR_OFFSET)) return false;
+    this.cursor = next;
+
+    meta.version = position + 1;
+    const buffer = this.writeBuffer;
+    buffer.reset();
+    buffer.reserve(<u32>total);
+    const envelope = buffer.ptr;
+    writeRecord(envelope + ENVELOPE_SIZE, <u32>recordBytes, meta, parts);
+    store<u64>(envelope, position, 8);
+    store<u64>(envelope, xxhash64(envelope + 8, <u32>total - 8), 0);
+    if (!writeAt(this.fd, envelope, <u32>total, g.dataOffset + position % g.dataSize)) return false;
+    return this.publish(xxhash64(parts.key, meta.urlLength), meta.keyHash, position, <u32>total, next);
+  }
+
+  /** Names the record in its bucket: in the key's own way, else a free, dead or oldest one. */
+  private publish(urlHash: u64, keyHash: u64, position: u64, length: u32, cursor: u64): bool {
+    const offset = this.geometry.bucketOffset(urlHash);
+    if (!this.readBucket(offset)) return false;
+    let chosen: i32 = -1;
+    let oldest: u64 = U64.MAX_VALUE;
+    let oldestWay: u32 = 0;
+    for (let w: u32 = 0; w < WAYS; w++) {
+      const e = bucket + <usize>w * ENTRY_SIZE;
+      if (!entryIsValid(e)) {
+        if (chosen < 0) chosen = <i32>w;
+        continue;
+      }
+      if (entryUrlHash(e) == urlHash && entryKeyHash(e) == keyHash) {
+        if (chosen < 0 || entryIsValid(bucket + <usize>chosen * ENTRY_SIZE)) {
+          chosen = <i32>w; // first copy of this key: reuse its way
+        } else {
+          this.clearWay(offset, w); // a duplicate from a race: one way per key
+        }
+        continue;
+      }
+      const entryPosition = entryPositionPlusOne(e) - 1;
+      if (entryPosition + this.geometry.dataSize < cursor && chosen < 0) chosen = <i32>w; // overwritten
+      if (entryPosition < oldest) {
+        oldest = entryPosition;
+        oldestWay = w;
+      }
+    }
+    const way = chosen >= 0 ? <u32>chosen : oldestWay;
+    encodeEntry(entryOut, urlHash, keyHash, position, length);
+    return writeAt(this.fd, entryOut, ENTRY_SIZE, offset + <u64>way * ENTRY_SIZE);
+  }
+
+  /** The way naming the newest copy of the key in its bucket (now in `bucket`), or -1. */
+  private newestWay(urlHash: u64, keyHash: u64): i32 {
+    if (!this.readBucket(this.geometry.bucketOffset(urlHash))) return -1;
+    let best: i32 = -1;
+    let bestVersion: u64 = 0;
+    for (let w: u32 = 0; w < WAYS; w++) {
+      const e = bucket + <usize>w * ENTRY_SIZE;
+      if (!entryIsValid(e) || entryUrlHash(e) != urlHash || entryKeyHash(e) != keyHash) continue;
+      if (entryPositionPlusOne(e) > bestVersion) {
+        bestVersion = entryPositionPlusOne(e);
+        best = <i32>w;
+      }
+    }
+    return best;
+  }
+
+  /** Reads and checks the record at `position` (its envelope `length` bytes); 0 when it fails. */
+  private readRecord(position: u64, length: u32): usize {
+    const g = this.geometry;
+    if (length < ENVELOPE_SIZE + RECORD_HEADER_SIZE || <u64>length > this.maxRecordSize) return 0;
+    const buffer = this.readBuffer;
+    buffer.reset();
+    buffer.reserve(length);
+    const envelope = buffer.ptr;
+    if (readAt(this.fd, envelope, length, g.dataOffset + position % g.dataSize) != <i64>length) return 0;
+    if (load<u64>(envelope, 8) != position) return 0;
+    if (load<u64>(envelope, 0) != xxhash64(envelope + 8, length - 8)) return 0;
+    const r = envelope + ENVELOPE_SIZE;
+    if (recordMagic(r) != RECORD_MAGIC || <u64>recordSize(r) + ENVELOPE_SIZE != <u64>length) return 0;
+    if (recordVersion(r) != position + 1) return 0;
+    return r;
+  }
+
+  /**
+   * Reads the head (header, key, tags) of the record an entry names, for a purge to match;
+   * 0 when it is not the record the entry names.
+   */
+  private readHead(e: usize): usize {
+    const g = this.geometry;
+    const position = entryPositionPlusOne(e) - 1;
+    const length = entryLength(e);
+    if (length < ENVELOPE_SIZE + RECORD_HEADER_SIZE) return 0;
+    const buffer = this.readBuffer;
+    buffer.reset();
+    let want = length < HEAD_READ ? length : HEAD_READ;
+    buffer.reserve(want);
+    const at = g.dataOffset + position % g.dataSize;
+    if (readAt(this.fd, buffer.ptr, want, at) != <i64>want) return 0;
+    let r = buffer.ptr + ENVELOPE_SIZE;
+    const head = ENVELOPE_SIZE + RECORD_HEADER_SIZE + recordKeyLength(r) + recordTagCount(r) * 8;
+    if (<u64>head > <u64>length) return 0;
+    if (head > want) {
+      buffer.reserve(head);
+      if (readAt(this.fd, buffer.ptr, head, at) != <i64>head) return 0;
+      r = buffer.ptr + ENVELOPE_SIZE;
+    }
+    const ok = load<u64>(buffer.ptr, 8) == position && recordMagic(r) == RECORD_MAGIC &&
+      recordVersion(r) == position + 1 && recordUrlLength(r) <= recordKeyLength(r);
+    return ok ? r : 0;
+  }
+
+  // --- purge ---
+
+  private purgeUrl(url: ArrayBuffer): u32 {
+    const urlHash = xxhash64(changetype<usize>(url), <u32>url.byteLength);
+    const offset = this.geometry.bucketOffset(urlHash);
+    if (!this.readBucket(offset)) return 0;
+    let purged: u32 = 0;
+    for (let w: u32 = 0; w < WAYS; w++) {
+      const e = bucket + <usize>w * ENTRY_SIZE;
+      if (entryIsValid(e) && entryUrlHash(e) == urlHash && this.clearWay(offset, w)) purged++;
+    }
+    return purged;
+  }
+
+  /** Walks the whole index (prefixes, tags, all): O(entries), for an operator's request. */
+  private purgeByScan(request: PurgeRequest): u32 {
+    const g = this.geometry;
+    if (this.chunk == 0) this.chunk = heap.alloc(INDEX_CHUNK);
+    const chunk = this.chunk;
+    let purged: u32 = 0;
+    for (let start: u64 = 0; start < g.indexSize; start += INDEX_CHUNK) {
+      const left = g.indexSize - start;
+      const len = left < <u64>INDEX_CHUNK ? <u32>left : INDEX_CHUNK;
+      if (readAt(this.fd, chunk, len, g.indexOffset + start) != <i64>len) continue;
+      for (let at: u32 = 0; at < len; at += ENTRY_SIZE) {
+        const e = chunk + at;
+        if (!entryIsValid(e)) continue;
+        if (!request.all) {
+          const r = this.readHead(e);
+          if (r == 0 || !matchesPurge(r, request)) continue;
+        }
+        // One entry at a time, so that entries written meanwhile by others are kept.
+        memory.fill(entryOut, 0, ENTRY_SIZE);
+        if (writeAt(this.fd, entryOut, ENTRY_SIZE, g.indexOffset + start + at)) purged++;
+      }
+    }
+    return purged;
+  }
+
+  // --- small file operations ---
+
+  private readCursor(): i64 {
+    if (readAt(this.fd, word, 8, CURSOR_OFFSET) != 8) return -1;
+    return <i64>load<u64>(word);
+  }
+
+  private readBucket(offset: u64): bool {
+    return readAt(this.fd, bucket, BUCKET_SIZE, offset) == <i64>BUCKET_SIZE;
+  }
+
+  private clearWay(bucketOffset: u64, way: u32): bool {
+    memory.fill(entryOut, 0, ENTRY_SIZE);
+    return writeAt(this.fd, entryOut, ENTRY_SIZE, bucketOffset + <u64>way * ENTRY_SIZE);
+  }
+
+  /** A way whose record failed its checks is cleared, so that the next lookup does not read it. */
+  private skipCorrupt(urlHash: u64, way: i32): void {
+    this.corruptSkipped++;
+    if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("shared store: skipped a torn or corrupt record");
+    this.clearWay(this.geometry.bucketOffset(urlHash), <u32>way);
+  }
+
+  private zeroIndex(): bool {
+    const g = this.geometry;
+    if (this.chunk == 0) this.chunk = heap.alloc(INDEX_CHUNK);
+    memory.fill(this.chunk, 0, INDEX_CHUNK);
+    for (let start: u64 = 0; start < g.indexSize; start += INDEX_CHUNK) {
+      const left = g.indexSize - start;
+      const len = left < <u64>INDEX_CHUNK ? <u32>left : INDEX_CHUNK;
+      if (!writeAt(this.fd, this.chunk, len, g.indexOffset + start)) return false;
+    }
+    return true;
+  }
+}
