@@ -3,7 +3,10 @@
 // is an error naming the key and the value; the plugin then refuses to serve.
 import { LOG_LEVEL_DEBUG, LOG_LEVEL_ERROR, LOG_LEVEL_INFO, LOG_LEVEL_WARN } from "./abi/constants";
 import { JsonKind, JsonValue, parseJson } from "./config/json";
-import { parseDuration, parseSize } from "./config/units";
+import { EnvLookup, noEnvironment, readPurge, readTagHeaders } from "./config/purge";
+import { Reader, isToken, isTokenChar } from "./config/reader";
+
+export { EnvLookup } from "./config/purge";
 
 const KIB: i64 = 1 << 10;
 const MIB: i64 = 1 << 20;
@@ -18,6 +21,15 @@ export const MAX_MEMORY_LIMIT: i64 = GIB - MIB;
 /** A stored object may use at most this fraction of the memory limit. */
 export const MAX_OBJECT_FRACTION: i64 = 4;
 export const DEFAULT_CACHE_NAME = "httpcache";
+/** With a shared store the memory store is only a front for hot entries. */
+export const DEFAULT_FRONT_MEMORY_LIMIT: i64 = 16 * MIB;
+export const DEFAULT_SHARED_LIMIT: i64 = 256 * MIB;
+export const MIN_SHARED_LIMIT: i64 = 4 * MIB;
+export const MAX_SHARED_LIMIT: i64 = 1024 * GIB;
+/** A stored object may use at most this fraction of the shared store's file. */
+export const MAX_OBJECT_SHARED_FRACTION: i64 = 8;
+export const DEFAULT_PURGE_PATH = "/_cache/purge";
+export const DEFAULT_TAG_HEADERS = ["Surrogate-Key", "Cache-Tag"];
 
 export class Config {
   maxTtlMs: i64 = DEFAULT_MAX_TTL_MS;
@@ -36,6 +48,16 @@ export class Config {
   cacheName: string = DEFAULT_CACHE_NAME;
   statusHeaders: bool = true;
   logLevel: i32 = LOG_LEVEL_INFO;
+  /** Guest-side directory of the shared store; "" = memory only. */
+  sharedPath: string = "";
+  sharedLimit: i64 = DEFAULT_SHARED_LIMIT;
+  purgeEnabled: bool = false;
+  /** The purge token's bytes (from purge.token or the variable purge.tokenEnv names); never empty when enabled. */
+  purgeToken: ArrayBuffer = new ArrayBuffer(0);
+  purgePath: ArrayBuffer = String.UTF8.encode(DEFAULT_PURGE_PATH);
+  /** Lowercase names of the response headers whose values are tags. */
+  tagHeaders: ArrayBuffer[] = defaultTagHeaders();
+  keepTagHeaders: bool = false;
 
   isExcluded(status: u32): bool {
     for (let i = 0; i + 1 < this.excludedStatus.length; i += 2) {
@@ -45,117 +67,17 @@ export class Config {
   }
 }
 
+function defaultTagHeaders(): ArrayBuffer[] {
+  const names: ArrayBuffer[] = [];
+  for (let i = 0; i < DEFAULT_TAG_HEADERS.length; i++) names.push(String.UTF8.encode(DEFAULT_TAG_HEADERS[i].toLowerCase()));
+  return names;
+}
+
 export class ConfigResult {
   config: Config = new Config();
   error: string = "";
-}
-
-/** Thrown-free error collection: the first error wins. */
-class Reader {
-  error: string = "";
-
-  fail(key: string, expected: string, value: JsonValue): void {
-    if (this.error.length == 0) this.error = "key \"" + key + "\": expected " + expected + " (got " + value.describe() + ")";
-  }
-
-  /** For one member of a list: names the member rather than "a list". */
-  failItem(key: string, expected: string, item: string): void {
-    if (this.error.length == 0) this.error = "key \"" + key + "\": expected " + expected + " (got \"" + item + "\")";
-  }
-
-  failMessage(message: string): void {
-    if (this.error.length == 0) this.error = message;
-  }
-
-  scalar(v: JsonValue): string | null {
-    if (v.kind == JsonKind.String || v.kind == JsonKind.Number || v.kind == JsonKind.Bool) return v.text;
-    return null;
-  }
-
-  boolean(key: string, v: JsonValue): bool {
-    const s = this.scalar(v);
-    if (s !== null) {
-      const t = s.trim().toLowerCase();
-      if (t == "true") return true;
-      if (t == "false") return false;
-    }
-    this.fail(key, "true or false", v);
-    return false;
-  }
-
-  duration(key: string, v: JsonValue): i64 {
-    const s = this.scalar(v);
-    const ms = s !== null && v.kind != JsonKind.Bool ? parseDuration(s) : -1;
-    if (ms < 0) this.fail(key, "a duration such as 300, \"30s\" or \"5m\"", v);
-    return ms;
-  }
-
-  size(key: string, v: JsonValue): i64 {
-    const s = this.scalar(v);
-    const bytes = s !== null && v.kind != JsonKind.Bool ? parseSize(s) : -1;
-    if (bytes < 0) this.fail(key, "a size such as 1048576, \"512Ki\" or \"64Mi\"", v);
-    return bytes;
-  }
-
-  string(key: string, v: JsonValue): string {
-    if (v.kind == JsonKind.String) return v.text;
-    this.fail(key, "a string", v);
-    return "";
-  }
-
-  /** A list of strings; a single string is split on commas (some providers flatten lists). */
-  list(key: string, v: JsonValue): string[] {
-    const out: string[] = [];
-    if (v.kind == JsonKind.Null) return out;
-    if (v.kind == JsonKind.Array) {
-      for (let i = 0; i < v.items.length; i++) {
-        const s = this.scalar(v.items[i]);
-        if (s === null) {
-          this.fail(key, "a list of strings", v.items[i]);
-          return out;
-        }
-        out.push(s.trim());
-      }
-      return out;
-    }
-    if (v.kind == JsonKind.String || v.kind == JsonKind.Number) {
-      const parts = v.text.split(",");
-      for (let i = 0; i < parts.length; i++) {
-        const s = parts[i].trim();
-        if (s.length > 0) out.push(s);
-      }
-      return out;
-    }
-    this.fail(key, "a list", v);
-    return out;
-  }
-
-  object(key: string, v: JsonValue): bool {
-    if (v.kind == JsonKind.Object) return true;
-    if (v.kind != JsonKind.Null) this.fail(key, "an object", v);
-    return false;
-  }
-
-  unknown(prefix: string, v: JsonValue, known: string[]): void {
-    for (let i = 0; i < v.keys.length; i++) {
-      if (!known.includes(v.keys[i])) {
-        this.failMessage("unknown key \"" + prefix + v.keys[i] + "\" (known keys: " + known.join(", ") + ")");
-        return;
-      }
-    }
-  }
-}
-
-function isTokenChar(c: i32): bool {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
-    c == 0x21 || c == 0x23 || c == 0x24 || c == 0x25 || c == 0x26 || c == 0x27 || c == 0x2a ||
-    c == 0x2b || c == 0x2d || c == 0x2e || c == 0x5e || c == 0x5f || c == 0x60 || c == 0x7c || c == 0x7e;
-}
-
-function isToken(s: string): bool {
-  if (s.length == 0) return false;
-  for (let i = 0; i < s.length; i++) if (!isTokenChar(s.charCodeAt(i))) return false;
-  return true;
+  /** Valid but worth telling the operator at start-up (logged by plugin.ts at warn). */
+  warnings: string[] = [];
 }
 
 /** RFC 8941 sf-token, which is what Cache-Status names a cache with. */
@@ -181,23 +103,51 @@ function parseStatus(text: string): i32 {
 }
 
 const TOP_KEYS = ["maxTtl", "defaultTtl", "methods", "excludedResponseCodes", "maxObjectSize", "store", "key",
-  "setCookie", "cacheName", "disableCacheStatusHeader", "logLevel"];
-const STORE_KEYS = ["memory"];
+  "setCookie", "cacheName", "disableCacheStatusHeader", "logLevel", "purge", "tagHeaders", "keepTagHeaders"];
+const STORE_KEYS = ["memory", "shared"];
 const MEMORY_KEYS = ["limit"];
+const SHARED_KEYS = ["path", "limit"];
 const KEY_KEYS = ["ignoreQuery", "ignoredQueryParams", "headers"];
 
 function readStore(r: Reader, c: Config, v: JsonValue): void {
   if (!r.object("store", v)) return;
   r.unknown("store.", v, STORE_KEYS);
+  // Read first: whether a shared store is set changes the memory limit's default.
+  const shared = v.get("shared");
+  if (shared !== null) readShared(r, c, shared);
   const memory = v.get("memory");
+  let memoryLimitSet = false;
   if (memory !== null && r.object("store.memory", memory)) {
     r.unknown("store.memory.", memory, MEMORY_KEYS);
     const limit = memory.get("limit");
     if (limit !== null) {
+      memoryLimitSet = true;
       c.memoryLimit = r.size("store.memory.limit", limit);
       if (r.error.length == 0 && (c.memoryLimit < MIN_MEMORY_LIMIT || c.memoryLimit > MAX_MEMORY_LIMIT)) {
         r.fail("store.memory.limit", "a size from 1Mi to 1023Mi", limit);
       }
+    }
+  }
+  if (!memoryLimitSet && c.sharedPath.length > 0) c.memoryLimit = DEFAULT_FRONT_MEMORY_LIMIT;
+}
+
+/** store.shared: the path is only checked for shape here; the store checks that it is mounted. */
+function readShared(r: Reader, c: Config, v: JsonValue): void {
+  if (!r.object("store.shared", v)) return;
+  r.unknown("store.shared.", v, SHARED_KEYS);
+  const path = v.get("path");
+  if (path === null) {
+    r.failMessage("key \"store.shared.path\": required with store.shared (the guest-side directory of a settings.mounts entry, such as \"/cache\")");
+    return;
+  }
+  const text = r.string("store.shared.path", path).trim();
+  if (r.error.length == 0 && !text.startsWith("/")) r.fail("store.shared.path", "an absolute directory such as \"/cache\"", path);
+  c.sharedPath = text;
+  const limit = v.get("limit");
+  if (limit !== null) {
+    c.sharedLimit = r.size("store.shared.limit", limit);
+    if (r.error.length == 0 && (c.sharedLimit < MIN_SHARED_LIMIT || c.sharedLimit > MAX_SHARED_LIMIT)) {
+      r.fail("store.shared.limit", "a size from 4Mi to 1Ti", limit);
     }
   }
 }
@@ -225,7 +175,7 @@ function readKey(r: Reader, c: Config, v: JsonValue): void {
   }
 }
 
-function readTop(r: Reader, c: Config, root: JsonValue): void {
+function readTop(r: Reader, c: Config, root: JsonValue, env: EnvLookup): void {
   r.unknown("", root, TOP_KEYS);
   let v = root.get("maxTtl");
   if (v !== null) c.maxTtlMs = r.duration("maxTtl", v);
@@ -290,18 +240,43 @@ function readTop(r: Reader, c: Config, root: JsonValue): void {
     else if (level == "error") c.logLevel = LOG_LEVEL_ERROR;
     else r.fail("logLevel", "debug, info, warn or error", v);
   }
-  // Unset, the object size follows a small memory limit down; set, it must fit in it.
+  v = root.get("purge");
+  if (v !== null) readPurge(r, c, v, env);
+  v = root.get("tagHeaders");
+  if (v !== null) readTagHeaders(r, c, v);
+  v = root.get("keepTagHeaders");
+  if (v !== null) c.keepTagHeaders = r.boolean("keepTagHeaders", v);
+  // Unset, the object size follows a small store down; set, it must fit in it.
+  const shared = c.sharedPath.length > 0;
   if (maxObjectSize === null && c.maxObjectSize > c.memoryLimit / MAX_OBJECT_FRACTION) {
     c.maxObjectSize = c.memoryLimit / MAX_OBJECT_FRACTION;
+  }
+  if (maxObjectSize === null && shared && c.maxObjectSize > c.sharedLimit / MAX_OBJECT_SHARED_FRACTION) {
+    c.maxObjectSize = c.sharedLimit / MAX_OBJECT_SHARED_FRACTION;
   }
   if (r.error.length == 0 && c.maxObjectSize > c.memoryLimit / MAX_OBJECT_FRACTION) {
     r.failMessage("key \"maxObjectSize\": must be at most a quarter of store.memory.limit (" +
       (c.memoryLimit / KIB).toString() + "Ki), got " + c.maxObjectSize.toString() + " bytes");
   }
+  if (r.error.length == 0 && shared && c.maxObjectSize > c.sharedLimit / MAX_OBJECT_SHARED_FRACTION) {
+    r.failMessage("key \"maxObjectSize\": must be at most an eighth of store.shared.limit (" +
+      (c.sharedLimit / MAX_OBJECT_SHARED_FRACTION / KIB).toString() + "Ki), got " + c.maxObjectSize.toString() + " bytes");
+  }
 }
 
-/** Parses the configuration text; an empty text, `null` and `{}` give the defaults. */
-export function parseConfig(text: string): ConfigResult {
+/** Settings that are valid but that an operator should hear about once, at start-up. */
+function collectWarnings(c: Config, warnings: string[]): void {
+  if (c.purgeEnabled && c.sharedPath.length == 0) {
+    warnings.push("purge is enabled without store.shared: each instance has its own memory store, " +
+      "so a purge only reaches the instance that receives it");
+  }
+}
+
+/**
+ * Parses the configuration text; an empty text, `null` and `{}` give the defaults. `env` resolves
+ * purge.tokenEnv: plugin.ts passes host/environ's getEnv (a parameter, so that specs need no WASI).
+ */
+export function parseConfig(text: string, env: EnvLookup = noEnvironment): ConfigResult {
   const result = new ConfigResult();
   if (text.trim().length == 0) return result;
   const json = parseJson(text);
@@ -316,7 +291,8 @@ export function parseConfig(text: string): ConfigResult {
     return result;
   }
   const reader = new Reader();
-  readTop(reader, result.config, root);
+  readTop(reader, result.config, root, env);
   result.error = reader.error;
+  if (result.error.length == 0) collectWarnings(result.config, result.warnings);
   return result;
 }

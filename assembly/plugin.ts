@@ -7,7 +7,10 @@ import { Config, MAX_OBJECT_FRACTION, parseConfig } from "./config";
 import { ByteBuffer } from "./host/buffer";
 import { nowMillis } from "./host/clock";
 import { enableResponseBuffering, readConfig } from "./host/http";
-import { logDebug, logError, logEnabled, setLogLevel } from "./host/log";
+import { getEnv } from "./host/environ";
+import { logDebug, logError, logEnabled, logWarn, setLogLevel } from "./host/log";
+import { answerIfPurge } from "./purge/api";
+import { collectResponseTags, configureTags, responseTagCount, responseTags, stripTagHeaders } from "./exchange/tags";
 import { LOG_LEVEL_DEBUG } from "./abi/constants";
 import { Forward } from "./http/cache_status";
 import { STATUS_BYPASS, STATUS_EXPIRED, STATUS_MISS } from "./http/names";
@@ -71,11 +74,13 @@ function openStore(config: Config): Store {
   return shared;
 }
 
-const parsed = parseConfig(readConfigText());
+const parsed = parseConfig(readConfigText(), getEnv);
 // A half-read configuration is never used: with an error every request is refused, and the
 // defaults below only give the (never filled) store a sane shape.
 const config: Config = parsed.error.length == 0 ? parsed.config : new Config();
 setLogLevel(config.logLevel);
+for (let i = 0; i < parsed.warnings.length; i++) logWarn(parsed.warnings[i]);
+configureTags(config);
 const cacheName = String.UTF8.encode(config.cacheName);
 const store: Store = openStore(config);
 const configError = refusal(parsed.error.length > 0 ? parsed.error : storeError);
@@ -108,12 +113,13 @@ function forwardForStore(status: ArrayBuffer, reason: Forward, now: i64): u64 {
   return CALL_NEXT;
 }
 
-export function handle_request(): u64 {
+export function handleRequest(): u64 {
   pendingStore = false;
   if (configError !== null) {
     writeConfigurationError(configError!);
     return ANSWERED;
   }
+  if (answerIfPurge(config, store)) return ANSWERED;
   readRequestMethod(request);
   if (request.method == Method.Other) return forwardUntouched(STATUS_BYPASS, Forward.Method);
   readRequestDetails(request, config);
@@ -169,6 +175,7 @@ function storeResponse(): bool {
     if (lifetime <= 0) reason = NotStorable.NoFreshness;
   }
   if (reason == NotStorable.No && !readResponseBody(config)) reason = NotStorable.TooLarge;
+  if (reason == NotStorable.No && !collectResponseTags(config)) reason = NotStorable.TooManyTags;
   // A Content-Length that disagrees with the body would make every hit fail.
   if (reason == NotStorable.No && response.contentLength >= 0 && response.contentLength != <i64>body.length) {
     reason = NotStorable.TooLarge;
@@ -180,8 +187,8 @@ function storeResponse(): bool {
   }
   describeEntry(response.status, allowsAuthorizedReuse(response) ? RECORD_FLAG_AUTHORIZED_OK : 0, responseTime,
     correctedInitialAge(response, requestTime, responseTime), lifetime);
-  return store.put(meta, parts.set(key.ptr, key.length, 0, 0, storedHeaders.ptr, storedHeaders.length,
-    body.ptr, body.length));
+  return store.put(meta, parts.set(key.ptr, key.length, responseTags.ptr, responseTagCount,
+    storedHeaders.ptr, storedHeaders.length, body.ptr, body.length));
 }
 
 /** Leaves a pass marker under the key (replacing any stored response, which is outdated now). */
@@ -203,9 +210,10 @@ function describeEntry(status: u32, flags: u16, receivedAt: i64, initialAge: i64
   meta.version = 0;
 }
 
-export function handle_response(reqCtx: u32, isError: u32): void {
+export function handleResponse(reqCtx: u32, isError: u32): void {
   if (!pendingStore) return;
   pendingStore = false;
   const stored = isError == 0 && storeResponse();
+  if (isError == 0) stripTagHeaders(config);
   if (config.statusHeaders) writeStatusHeaders(pendingStatus, cacheName, pendingReason, stored);
 }

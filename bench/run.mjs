@@ -4,18 +4,20 @@
 //   ceiling      a minimal wasm guest that answers a fixed 1 KiB body itself (the fastest any wasm
 //                cache can be in Traefik)
 //   hit          our plugin answering from its memory store (1 KiB, 64 KiB, 1 MiB bodies)
+//   hit_shared   the same with the shared store (a tmpfs directory, like an emptyDir in memory)
 //   proxy        Traefik alone forwarding to a fast local origin
 //   passthrough  our plugin in front of uncacheable (no-store) responses
 //   scenario     an origin with 45 ms latency at a fixed request rate, Zipf-distributed product
-//                URLs, with and without the cache: p50, p99, backend requests per second
+//                URLs, with the memory store, with the shared store, and without a cache:
+//                p50, p99, backend requests per second
 //   memory       Traefik's RSS while distinct keys totalling 10 × store.memory.limit stream through,
 //                and the guest's memory pages per instance (Go host)
 //   guest        the guest's own cost per hit and per stored miss, without sockets (Go testing.B)
 // Throughput cases are interleaved and repeated; each figure is the median of the rounds.
 // Prints a table, then one line `BENCH_JSON {...}`. A full run also writes bench/RESULTS.md.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { ROOT, ensureTraefik, ensureWasm, sleep, startTraefik } from "../scripts/lib/traefik.mjs";
 
@@ -102,16 +104,17 @@ const median = (xs) => {
   return s[Math.floor(s.length / 2)];
 };
 
-async function throughput(cacheT, ceilingT) {
+async function throughput(cacheT, sharedT, ceilingT) {
   const cases = [
     { name: "ceiling", url: `${ceilingT.url}/fixed/1024` },
     { name: "hit", url: `${cacheT.url}/fixed/1024` },
+    { name: "hit_shared", url: `${sharedT.url}/fixed/1024` },
     { name: "proxy", url: `${cacheT.url}/fixed/1024`, host: "proxy.bench" },
     { name: "passthrough", url: `${cacheT.url}/nostore/1024` },
     { name: "hit_64k", url: `${cacheT.url}/fixed/65536` },
     { name: "hit_1m", url: `${cacheT.url}/fixed/1048576` },
   ];
-  // Warm every instance the connections will use (the store is per instance today).
+  // Warm every instance the connections will use (the memory store is per instance).
   for (const c of cases) wrk(c.url, 1, c.host);
   const results = Object.fromEntries(cases.map((c) => [c.name, []]));
   for (let round = 1; round <= ROUNDS; round++) {
@@ -139,10 +142,10 @@ function scenarioRun(url, host, origin) {
 }
 
 /** The user's scenario, with the cache and without it; backend load counted in the measured part. */
-async function scenario(cacheT, origin) {
+async function scenario(cacheT, sharedT, origin) {
   const out = {};
-  for (const [name, host] of [["cached", undefined], ["uncached", "proxy.bench"]]) {
-    const r = scenarioRun(cacheT.url, host, origin);
+  for (const [name, t, host] of [["cached", cacheT, undefined], ["shared", sharedT, undefined], ["uncached", cacheT, "proxy.bench"]]) {
+    const r = scenarioRun(t.url, host, origin);
     const backend = r.backend_requests;
     out[name] = { ...r, backend_rps: backend / r.seconds, ideal_cut: 1 - r.first_sight / r.sent };
     log(`scenario ${name}: p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms, backend ${(backend / r.seconds).toFixed(1)} req/s, errors ${r.errors}, sender late p99 ${r.sender_late_p99_ms} ms`);
@@ -229,24 +232,33 @@ async function main() {
     proxy: { entryPoints: ["web"], rule: "Host(`proxy.bench`)", priority: 10, service: "origin" },
   };
   const cacheT = await startTraefik({ origin: origin.url, pluginConfig: { maxTtl: "1h" }, extraRouters });
+  // tmpfs when the machine has it: what a Kubernetes emptyDir with medium: Memory is.
+  const sharedDir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "httpcache-bench-"));
+  const sharedT = await startTraefik({
+    origin: origin.url, mounts: [`${sharedDir}:/cache`],
+    pluginConfig: { maxTtl: "1h", store: { shared: { path: "/cache", limit: "256Mi" } } },
+  });
   const ceilingT = await startTraefik({ origin: origin.url, wasmPath: join(BUILD, "ceiling.wasm") });
   let tp, sc;
   try {
-    tp = await throughput(cacheT, ceilingT);
-    sc = await scenario(cacheT, origin);
+    tp = await throughput(cacheT, sharedT, ceilingT);
+    sc = await scenario(cacheT, sharedT, origin);
   } finally {
     await cacheT.stop();
+    await sharedT.stop();
     await ceilingT.stop();
+    rmSync(sharedDir, { recursive: true, force: true });
   }
   const mem = await memory(origin);
   origin.stop();
   const g = guest();
 
   const cut = 1 - sc.cached.backend_rps / sc.uncached.backend_rps;
+  const sharedCut = 1 - sc.shared.backend_rps / sc.uncached.backend_rps;
   const figures = {
     mode: QUICK ? "quick" : "full",
     ceiling_rps: tp.ceiling.rps, hit_rps: tp.hit.rps, proxy_rps: tp.proxy.rps, passthrough_rps: tp.passthrough.rps,
-    hit_64k_rps: tp.hit_64k.rps, hit_1m_rps: tp.hit_1m.rps, hit_shared_rps: null,
+    hit_64k_rps: tp.hit_64k.rps, hit_1m_rps: tp.hit_1m.rps, hit_shared_rps: tp.hit_shared.rps, hit_shared_vs_ceiling: tp.hit_shared.rps / tp.ceiling.rps,
     hit_p50_ms: tp.hit.p50, hit_p99_ms: tp.hit.p99, ceiling_p99_ms: tp.ceiling.p99, proxy_p99_ms: tp.proxy.p99,
     hit_vs_ceiling: tp.hit.rps / tp.ceiling.rps, hit_vs_proxy: tp.hit.rps / tp.proxy.rps,
     passthrough_vs_proxy: tp.passthrough.rps / tp.proxy.rps,
@@ -255,7 +267,10 @@ async function main() {
     scenario_uncached_p50_ms: sc.uncached.p50_ms, scenario_uncached_p99_ms: sc.uncached.p99_ms,
     scenario_backend_rps: sc.cached.backend_rps, scenario_uncached_backend_rps: sc.uncached.backend_rps,
     scenario_backend_cut: cut, scenario_ideal_backend_cut: sc.cached.ideal_cut,
-    scenario_errors: sc.cached.errors + sc.uncached.errors,
+    scenario_shared_p50_ms: sc.shared.p50_ms, scenario_shared_p99_ms: sc.shared.p99_ms,
+    scenario_shared_backend_rps: sc.shared.backend_rps, scenario_shared_backend_cut: sharedCut,
+    scenario_shared_ideal_backend_cut: sc.shared.ideal_cut,
+    scenario_errors: sc.cached.errors + sc.shared.errors + sc.uncached.errors,
     guest_hit_ns: g.hit_1k_ns, guest_hit_64k_ns: g.hit_64k_ns, guest_miss_store_ns: g.miss_store_1k_ns,
     guest_hit_allocs: g.hit_allocs, memory_pages_max: g.memory_pages_max, memory_limit_pages: g.memory_limit_pages,
     rss_before_mib: mem.rss_before_mib, rss_after_mib: mem.rss_after_mib, rss_after_second_pass_mib: mem.rss_after_second_pass_mib,
@@ -267,7 +282,8 @@ async function main() {
     ["ceiling (fixed-answer guest)", fmt(tp.ceiling.rps), fmt(tp.ceiling.p50, 2), fmt(tp.ceiling.p99, 2), ""],
     ["hit 1 KiB (memory store)", fmt(tp.hit.rps), fmt(tp.hit.p50, 2), fmt(tp.hit.p99, 2),
       `${fmt(figures.hit_vs_ceiling, 2)}× ceiling (≥ 0.90), ${fmt(figures.hit_vs_proxy, 2)}× proxy (≥ 1.5)`],
-    ["hit 1 KiB (shared store)", "n/a", "", "", "shared store not built yet"],
+    ["hit 1 KiB (shared store, tmpfs)", fmt(tp.hit_shared.rps), fmt(tp.hit_shared.p50, 2), fmt(tp.hit_shared.p99, 2),
+      `${fmt(figures.hit_shared_vs_ceiling, 2)}× ceiling`],
     ["proxy (Traefik alone)", fmt(tp.proxy.rps), fmt(tp.proxy.p50, 2), fmt(tp.proxy.p99, 2), ""],
     ["pass-through (no-store)", fmt(tp.passthrough.rps), fmt(tp.passthrough.p50, 2), fmt(tp.passthrough.p99, 2),
       `${fmt(figures.passthrough_vs_proxy, 2)}× proxy (≥ 0.90)`],
@@ -276,8 +292,10 @@ async function main() {
   ];
   const scenarioRows = [
     ["scenario (45 ms origin)", "p50 ms", "p99 ms", "backend req/s", "target"],
-    [`with cache, ${SCENARIO.rate} req/s`, fmt(sc.cached.p50_ms, 2), fmt(sc.cached.p99_ms, 2), fmt(sc.cached.backend_rps, 1),
+    [`memory store, ${SCENARIO.rate} req/s`, fmt(sc.cached.p50_ms, 2), fmt(sc.cached.p99_ms, 2), fmt(sc.cached.backend_rps, 1),
       `backend cut ${fmt(cut * 100, 1)} % (≥ 90; a perfect shared cache: ${fmt(sc.cached.ideal_cut * 100, 1)} %), p50 < 1, p99 < 5`],
+    [`shared store, ${SCENARIO.rate} req/s`, fmt(sc.shared.p50_ms, 2), fmt(sc.shared.p99_ms, 2), fmt(sc.shared.backend_rps, 1),
+      `backend cut ${fmt(sharedCut * 100, 1)} % (perfect: ${fmt(sc.shared.ideal_cut * 100, 1)} %)`],
     [`without cache, ${SCENARIO.rate} req/s`, fmt(sc.uncached.p50_ms, 2), fmt(sc.uncached.p99_ms, 2), fmt(sc.uncached.backend_rps, 1), ""],
   ];
   const guestRows = [

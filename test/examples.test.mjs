@@ -2,6 +2,12 @@
 // HTTPRoute ExtensionRef -> Middleware in the same namespace, plugin name and moduleName), and every
 // plugin configuration block in it is accepted by the real build/plugin.wasm, as written and in the
 // file provider's all-strings form.
+//
+// The fake host has no file system: blocks with store.shared are run here without it (every other key
+// is checked), and test/traefik/shared.test.mjs runs them whole through the real Traefik with a mount.
+// As Traefik's kubernetesCRD provider does, "urn:k8s:secret:<name>:<key>" in a Middleware's plugin
+// block is replaced by that key of a Secret of the same file and namespace (a missing one fails), and
+// the variables named by purge.tokenEnv are set.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -59,8 +65,67 @@ function asStrings(v) {
   return String(v);
 }
 
+/** Sizes as the plugin reads them (64Ki, 1Gi, 1M...) and Kubernetes quantities (1100Mi). */
+export function parseSize(v) {
+  if (typeof v === 'number') return v;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(Ki|Mi|Gi|Ti|K|M|G|T|k)?\s*$/.exec(String(v));
+  assert.ok(m, `not a size: ${JSON.stringify(v)}`);
+  const mult = { undefined: 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2]];
+  return Number(m[1]) * mult;
+}
+
+/** Guest directory of a settings.mounts entry ("host[:guest][:ro]"), normalised like the plugin does. */
+export function mountGuest(entry) {
+  const parts = String(entry).split(':');
+  if (parts.length > 1 && parts[parts.length - 1] === 'ro') parts.pop();
+  return normDir(parts.length > 1 ? parts[1] : parts[0]);
+}
+const normDir = (d) => '/' + String(d).replace(/^\.?\/+/, '').replace(/\/+$/, '');
+
+/** The plugin block as the fake host can run it: store.shared left out (no file system). */
+function withoutSharedStore(config) {
+  if (!config?.store || typeof config.store !== 'object' || !('shared' in config.store)) return config;
+  const { shared: _shared, ...store } = config.store;
+  const out = { ...config };
+  if (Object.keys(store).length) out.store = store;
+  else delete out.store;
+  return out;
+}
+
+/** Secret values of a file, by namespace/name/key (stringData, or base64 data). */
+function secretsOf(docs) {
+  const map = new Map();
+  for (const d of docs.filter((x) => x.kind === 'Secret')) {
+    const ns = d.metadata?.namespace ?? 'default';
+    const values = { ...Object.fromEntries(Object.entries(d.data ?? {}).map(([k, v]) => [k, Buffer.from(String(v), 'base64').toString('utf8')])), ...(d.stringData ?? {}) };
+    map.set(`${ns}/${d.metadata.name}`, values);
+  }
+  return map;
+}
+
+/** Traefik's kubernetesCRD provider: resolves urn:k8s:secret:<name>:<key> strings at any depth. */
+function resolveSecrets(node, secrets, ns, label) {
+  if (typeof node === 'string' && node.startsWith('urn:k8s:secret:')) {
+    const parts = node.split(':');
+    assert.equal(parts.length, 5, `${label}: malformed secret URN ${node}`);
+    const values = secrets.get(`${ns}/${parts[3]}`);
+    assert.ok(values, `${label}: ${node}: no Secret ${ns}/${parts[3]} in this file`);
+    assert.ok(parts[4] in values, `${label}: ${node}: Secret ${ns}/${parts[3]} has no key ${parts[4]}`);
+    return values[parts[4]];
+  }
+  if (Array.isArray(node)) return node.map((v) => resolveSecrets(v, secrets, ns, label));
+  if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveSecrets(v, secrets, ns, label)]));
+  return node;
+}
+
+/** Environment for the guest: every variable a purge.tokenEnv names. */
+function envFor(config) {
+  const name = config?.purge?.tokenEnv;
+  return name ? { [name]: 'example-purge-token' } : {};
+}
+
 async function assertAccepted(config, label) {
-  const mw = createMiddleware(pluginBytes(), config, { clock: new Clock() });
+  const mw = createMiddleware(pluginBytes(), config, { clock: new Clock(), env: envFor(config) });
   let calls = 0;
   const backend = () => {
     calls++;
@@ -89,11 +154,14 @@ for (const file of files) {
   test(`${name}: parses, and every plugin config block is accepted by build/plugin.wasm`, async () => {
     const docs = documents(file);
     assert.ok(docs.length > 0, 'no documents');
+    const secrets = secretsOf(docs);
     for (const [i, doc] of docs.entries()) {
-      for (const { path, config } of pluginBlocks(doc)) {
+      for (const { path, config: written } of pluginBlocks(doc)) {
         blocks++;
         const label = `${name}#${i} ${path}`;
-        assert.ok(config && typeof config === 'object', `${label}: config must be an object`);
+        assert.ok(written && typeof written === 'object', `${label}: config must be an object`);
+        const resolved = doc.kind === 'Middleware' ? resolveSecrets(written, secrets, doc.metadata?.namespace ?? 'default', label) : written;
+        const config = withoutSharedStore(resolved);
         await assertAccepted(config, label);
         await assertAccepted(asStrings(config), `${label} (file provider strings)`);
       }
@@ -210,4 +278,107 @@ test('Helm values: local plugin from a declared volume, providers and abortOnPlu
   assert.equal(v.providers.kubernetesCRD.enabled, true);
   const gw = load('kubernetes/gateway-api.yaml').find((d) => d.kind === 'Gateway');
   assert.ok(gw.spec.listeners.every((l) => l.port === v.ports.web.port), 'Gateway listener port = the web entryPoint port');
+});
+
+// ---------------------------------------------------------------------------------------------
+// Shared store and purge
+
+const PURGE_PATH_DEFAULT = '/_cache/purge';
+const middlewareConfig = (m) => m.spec.plugin[PLUGIN_NAME];
+/** The --experimental.{localPlugins,plugins}.httpcache.settings.<what>= values of additionalArguments. */
+function settingsFlags(values, what) {
+  const re = new RegExp(`^--experimental\\.(?:localplugins|plugins)\\.${PLUGIN_NAME}\\.settings\\.${what}=(.*)$`, 'i');
+  return (values.additionalArguments ?? []).map((a) => re.exec(a)).filter(Boolean).flatMap((m) => m[1].split(','));
+}
+
+test('static + dynamic configuration: store.shared.path is a mounted guest directory, purge.tokenEnv is forwarded, a router serves purge.path', () => {
+  const [stat] = load('traefik.yml');
+  const [dyn] = load('dynamic.yml');
+  const settings = stat.experimental.localPlugins[PLUGIN_NAME].settings ?? {};
+  const guests = (settings.mounts ?? []).map(mountGuest);
+  const { routers, middlewares } = dyn.http;
+  let shared = 0;
+  let purge = 0;
+  for (const [name, mw] of Object.entries(middlewares)) {
+    const cfg = mw.plugin?.[PLUGIN_NAME];
+    if (!cfg) continue;
+    if (cfg.store?.shared) {
+      shared++;
+      assert.ok(guests.includes(normDir(cfg.store.shared.path)), `${name}: store.shared.path ${cfg.store.shared.path} is not in settings.mounts ${JSON.stringify(settings.mounts)}`);
+      assert.ok(parseSize(cfg.maxObjectSize ?? '1Mi') <= parseSize(cfg.store.shared.limit ?? '256Mi') / 8, `${name}: maxObjectSize <= store.shared.limit / 8`);
+    }
+    if (cfg.purge) {
+      purge++;
+      if (cfg.purge.tokenEnv) assert.ok((settings.envs ?? []).includes(cfg.purge.tokenEnv), `${name}: ${cfg.purge.tokenEnv} is not in settings.envs`);
+      const path = cfg.purge.path ?? PURGE_PATH_DEFAULT;
+      const serving = Object.values(routers).filter((r) => (r.middlewares ?? []).includes(name) && r.rule.includes(`Path(\`${path}\`)`));
+      assert.ok(serving.length > 0, `${name}: no router with Path(\`${path}\`) carries it`);
+    }
+  }
+  assert.ok(shared >= 1, 'dynamic.yml has a middleware with a shared store');
+  assert.ok(purge >= 1, 'dynamic.yml has a middleware with purge');
+});
+
+test('Kubernetes shared store: Middleware with store.shared and a urn:k8s:secret purge token backed by a Secret; a route serves purge.path; headless Service for fan-out', () => {
+  const docs = load('kubernetes/shared-store.yaml');
+  const [mw] = byKind(docs, 'Middleware').filter((m) => middlewareConfig(m)?.store?.shared);
+  assert.ok(mw, 'a Middleware with store.shared');
+  const cfg = middlewareConfig(mw);
+  assert.equal(cfg.store.shared.path, '/cache');
+  assert.match(cfg.purge.token, /^urn:k8s:secret:[^:]+:[^:]+$/);
+  const [, , , secretName, key] = cfg.purge.token.split(':');
+  const secret = byKind(docs, 'Secret').find((s) => s.metadata.name === secretName);
+  assert.ok(secret, `Secret ${secretName}`);
+  assert.equal(secret.metadata.namespace, mw.metadata.namespace, 'Traefik reads the Secret from the Middleware namespace');
+  assert.ok(key in (secret.stringData ?? secret.data ?? {}), `key ${key}`);
+  const [ir] = byKind(docs, 'IngressRoute');
+  assert.equal(ir.metadata.namespace, mw.metadata.namespace);
+  const path = cfg.purge.path ?? PURGE_PATH_DEFAULT;
+  assert.ok(ir.spec.routes.some((r) => r.match.includes(`Path(\`${path}\`)`) && r.middlewares.some((m) => m.name === mw.metadata.name)), `a route matches ${path} with the middleware`);
+  const [svc] = byKind(docs, 'Service');
+  assert.equal(svc.spec.clusterIP, 'None', 'headless');
+  assert.equal(svc.metadata.namespace, 'traefik');
+  assert.deepEqual(svc.spec.selector, { 'app.kubernetes.io/name': 'traefik', 'app.kubernetes.io/instance': 'traefik-traefik' });
+  const [values] = load('kubernetes/helm-values.yaml');
+  assert.ok(svc.spec.ports.some((p) => p.port === values.ports.web.port && p.targetPort === 'web'), 'the headless Service exposes the web entryPoint port');
+});
+
+function checkSharedValues(values, label, middlewareCfg) {
+  const lp = load('kubernetes/helm-values.yaml')[0].experimental.localPlugins[PLUGIN_NAME];
+  const volumes = values.deployment.additionalVolumes;
+  assert.ok(volumes.some((v) => v.name === lp.volumeName), `${label}: repeats the plugin volume ${lp.volumeName} (Helm replaces lists)`);
+  const mounts = settingsFlags(values, 'mounts');
+  assert.equal(mounts.length, 1, `${label}: one settings.mounts flag in additionalArguments`);
+  const [host, guest] = mounts[0].split(':');
+  assert.equal(normDir(guest), normDir(middlewareCfg.store.shared.path), `${label}: guest side = store.shared.path`);
+  const vm = values.additionalVolumeMounts.find((m) => normDir(m.mountPath) === normDir(host));
+  assert.ok(vm, `${label}: a volume is mounted in the container at ${host}`);
+  const vol = volumes.find((v) => v.name === vm.name);
+  assert.ok(vol, `${label}: volume ${vm.name} is declared`);
+  return vol;
+}
+
+test('Helm values, shared store in an emptyDir: memory medium, sizeLimit a bit above store.shared.limit, mounted and declared in settings.mounts', () => {
+  const [values] = load('kubernetes/helm-values-shared.yaml');
+  const mw = byKind(load('kubernetes/shared-store.yaml'), 'Middleware').find((m) => middlewareConfig(m)?.store?.shared);
+  const cfg = middlewareConfig(mw);
+  const vol = checkSharedValues(values, 'helm-values-shared.yaml', cfg);
+  assert.equal(vol.emptyDir.medium, 'Memory');
+  const limit = parseSize(cfg.store.shared.limit);
+  const sizeLimit = parseSize(vol.emptyDir.sizeLimit);
+  assert.ok(sizeLimit > limit && sizeLimit <= limit * 1.25, `sizeLimit ${vol.emptyDir.sizeLimit} vs store.shared.limit ${cfg.store.shared.limit}`);
+  assert.ok(parseSize(values.resources.limits.memory) >= sizeLimit + parseSize('256Mi'), 'a memory emptyDir counts against the memory limit');
+});
+
+test('Helm values, shared store on a PersistentVolumeClaim: the claim exists in Traefik namespace, ReadWriteMany for several replicas, big enough', () => {
+  const [values] = load('kubernetes/helm-values-shared-pvc.yaml');
+  const mw = byKind(load('kubernetes/shared-store.yaml'), 'Middleware').find((m) => middlewareConfig(m)?.store?.shared);
+  const cfg = middlewareConfig(mw);
+  const vol = checkSharedValues(values, 'helm-values-shared-pvc.yaml', cfg);
+  const [pvc] = byKind(load('kubernetes/shared-store-pvc.yaml'), 'PersistentVolumeClaim');
+  assert.equal(vol.persistentVolumeClaim.claimName, pvc.metadata.name);
+  assert.equal(pvc.metadata.namespace, 'traefik');
+  if ((values.deployment.replicas ?? 1) > 1) assert.ok(pvc.spec.accessModes.includes('ReadWriteMany'), 'several replicas need ReadWriteMany');
+  assert.ok(parseSize(pvc.spec.resources.requests.storage) > parseSize(cfg.store.shared.limit), 'the claim holds the store file');
+  assert.equal(values.podSecurityContext.fsGroup, 65532, 'the volume is writable by the Traefik user');
 });

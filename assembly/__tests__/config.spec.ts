@@ -120,3 +120,155 @@ describe("configuration", () => {
     expectMentions(parseConfig(deep).error, "nested too deeply");
   });
 });
+
+// --- shared store, purge and tags (issue #3) ---
+
+function fakeEnv(name: string): string | null {
+  if (name == "PURGE_TOKEN") return " s3cret\n";
+  if (name == "EMPTY") return "";
+  return null;
+}
+
+function text(b: ArrayBuffer): string {
+  return String.UTF8.decode(b);
+}
+
+describe("shared store configuration", () => {
+  it("is off by default, with the documented defaults", () => {
+    const c = parseConfig("{}").config;
+    expect(c.sharedPath).toBe("");
+    expect(c.sharedLimit).toBe(256 << 20);
+    expect(c.memoryLimit).toBe(64 << 20);
+  });
+  it("takes the path and limit, and makes the memory store a 16Mi front", () => {
+    const r = parseConfig('{"store":{"shared":{"path":"/cache","limit":"1Gi"}}}');
+    expect(r.error).toBe("");
+    expect(r.config.sharedPath).toBe("/cache");
+    expect(r.config.sharedLimit).toBe(1 << 30);
+    expect(r.config.memoryLimit).toBe(16 << 20);
+    expect(r.config.maxObjectSize).toBe(1 << 20);
+  });
+  it("keeps an explicit memory limit with a shared store", () => {
+    const r = parseConfig('{"store":{"memory":{"limit":"32Mi"},"shared":{"path":"/cache"}}}');
+    expect(r.error).toBe("");
+    expect(r.config.memoryLimit).toBe(32 << 20);
+    expect(r.config.sharedLimit).toBe(256 << 20);
+  });
+  it("accepts limits from 4Mi to 1Ti", () => {
+    expect(parseConfig('{"store":{"shared":{"path":"/c","limit":"4Mi"}}}').error).toBe("");
+    expect(parseConfig('{"store":{"shared":{"path":"/c","limit":"1Ti"}}}').config.sharedLimit).toBe(<i64>1 << 40);
+    expectMentions(parseConfig('{"store":{"shared":{"path":"/c","limit":"1Mi"}}}').error, "store.shared.limit");
+    expectMentions(parseConfig('{"store":{"shared":{"path":"/c","limit":"2Ti"}}}').error, "store.shared.limit");
+    expectMentions(parseConfig('{"store":{"shared":{"path":"/c","limit":"lots"}}}').error, '"lots"');
+  });
+  it("lowers the default object size to an eighth of a small shared store", () => {
+    const r = parseConfig('{"store":{"shared":{"path":"/c","limit":"4Mi"}}}');
+    expect(r.error).toBe("");
+    expect(r.config.maxObjectSize).toBe(512 << 10);
+  });
+  it("refuses an object size above an eighth of the shared store", () => {
+    const error = parseConfig('{"maxObjectSize":"1Mi","store":{"shared":{"path":"/c","limit":"4Mi"}}}').error;
+    expectMentions(error, "maxObjectSize");
+    expectMentions(error, "store.shared.limit");
+  });
+  it("names the key of a missing, relative or unknown setting", () => {
+    expectMentions(parseConfig('{"store":{"shared":{"limit":"1Gi"}}}').error, "store.shared.path");
+    expectMentions(parseConfig('{"store":{"shared":{"path":"cache"}}}').error, "store.shared.path");
+    expectMentions(parseConfig('{"store":{"shared":{"path":5}}}').error, "store.shared.path");
+    expectMentions(parseConfig('{"store":{"shared":{"path":"/c","size":"1Gi"}}}').error, '"store.shared.size"');
+    expectMentions(parseConfig('{"store":{"shared":"/cache"}}').error, "store.shared");
+  });
+  it("parses tebibytes and refuses sizes that would overflow", () => {
+    expect(parseSize("1Ti")).toBe(<i64>1 << 40);
+    expect(parseSize("2T")).toBe(2000000000000);
+    expect(parseSize("9007199254740992Gi")).toBe(-1);
+    expect(parseSize("8388608Gi")).toBe(<i64>1 << 53);
+    expect(parseSize("8388609Gi")).toBe(-1);
+  });
+});
+
+describe("purge configuration", () => {
+  it("is off by default, with the default path", () => {
+    const r = parseConfig("{}");
+    expect(r.config.purgeEnabled).toBe(false);
+    expect(text(r.config.purgePath)).toBe("/_cache/purge");
+    expect(r.warnings.length).toBe(0);
+  });
+  it("is enabled by a token, trimmed", () => {
+    const r = parseConfig('{"purge":{"token":" abc\\n","path":"/admin/purge"},"store":{"shared":{"path":"/c"}}}');
+    expect(r.error).toBe("");
+    expect(r.config.purgeEnabled).toBe(true);
+    expect(text(r.config.purgeToken)).toBe("abc");
+    expect(text(r.config.purgePath)).toBe("/admin/purge");
+    expect(r.warnings.length).toBe(0);
+  });
+  it("accepts a numeric token (a YAML value may arrive as a number)", () => {
+    expect(text(parseConfig('{"purge":{"token":12345}}').config.purgeToken)).toBe("12345");
+  });
+  it("refuses an unresolved Kubernetes secret reference as the token", () => {
+    const error = parseConfig('{"purge":{"token":"urn:k8s:secret:httpcache-purge:token"}}').error;
+    expectMentions(error, "purge.token");
+    expectMentions(error, "purge.tokenEnv");
+  });
+  it("reads the token from the environment variable purge.tokenEnv names", () => {
+    const r = parseConfig('{"purge":{"tokenEnv":"PURGE_TOKEN"}}', fakeEnv);
+    expect(r.error).toBe("");
+    expect(r.config.purgeEnabled).toBe(true);
+    expect(text(r.config.purgeToken)).toBe("s3cret");
+  });
+  it("names an unset or empty variable", () => {
+    expectMentions(parseConfig('{"purge":{"tokenEnv":"MISSING"}}', fakeEnv).error, '"MISSING"');
+    expectMentions(parseConfig('{"purge":{"tokenEnv":"EMPTY"}}', fakeEnv).error, '"EMPTY"');
+    expectMentions(parseConfig('{"purge":{"tokenEnv":"PURGE_TOKEN"}}').error, "purge.tokenEnv");
+  });
+  it("refuses both token and tokenEnv, neither, or an empty token", () => {
+    const both = parseConfig('{"purge":{"token":"a","tokenEnv":"PURGE_TOKEN"}}', fakeEnv).error;
+    expectMentions(both, "purge.token");
+    expectMentions(both, "purge.tokenEnv");
+    expectMentions(parseConfig('{"purge":{}}').error, "purge.token");
+    expectMentions(parseConfig('{"purge":{"path":"/p"}}').error, "purge.token");
+    expectMentions(parseConfig('{"purge":{"token":" "}}').error, "purge.token");
+    expectMentions(parseConfig('{"purge":{"token":true}}').error, "purge.token");
+    expectMentions(parseConfig('{"purge":{"token":""}}').error, "purge.token");
+    expect(parseConfig('{"purge":{"token":""}}').config.purgeEnabled).toBe(false);
+  });
+  it("refuses a purge path that is not a path", () => {
+    expectMentions(parseConfig('{"purge":{"token":"t","path":"purge"}}').error, "purge.path");
+    expectMentions(parseConfig('{"purge":{"token":"t","path":"/p?x=1"}}').error, "purge.path");
+    expectMentions(parseConfig('{"purge":{"token":"t","secret":"x"}}').error, '"purge.secret"');
+  });
+  it("warns when purge is enabled without a shared store", () => {
+    const r = parseConfig('{"purge":{"token":"t"}}');
+    expect(r.error).toBe("");
+    expect(r.warnings.length).toBe(1);
+    expectMentions(r.warnings[0], "store.shared");
+  });
+  it("leaves purge off when it is null", () => {
+    const r = parseConfig('{"purge":null}');
+    expect(r.error).toBe("");
+    expect(r.config.purgeEnabled).toBe(false);
+  });
+});
+
+describe("tag configuration", () => {
+  it("defaults to Surrogate-Key and Cache-Tag, removed from responses", () => {
+    const c = parseConfig("{}").config;
+    expect(c.tagHeaders.length).toBe(2);
+    expect(text(c.tagHeaders[0])).toBe("surrogate-key");
+    expect(text(c.tagHeaders[1])).toBe("cache-tag");
+    expect(c.keepTagHeaders).toBe(false);
+  });
+  it("takes a list of names, lowercased, or none", () => {
+    const c = parseConfig('{"tagHeaders":["X-Tags","Edge-Tag"],"keepTagHeaders":"true"}').config;
+    expect(c.tagHeaders.length).toBe(2);
+    expect(text(c.tagHeaders[0])).toBe("x-tags");
+    expect(c.keepTagHeaders).toBe(true);
+    expect(parseConfig('{"tagHeaders":"X-A, X-B"}').config.tagHeaders.length).toBe(2);
+    expect(parseConfig('{"tagHeaders":[]}').config.tagHeaders.length).toBe(0);
+  });
+  it("names a bad header name or flag", () => {
+    expectMentions(parseConfig('{"tagHeaders":["bad name"]}').error, '"bad name"');
+    expectMentions(parseConfig('{"tagHeaders":{}}').error, "tagHeaders");
+    expectMentions(parseConfig('{"keepTagHeaders":"maybe"}').error, "keepTagHeaders");
+  });
+});

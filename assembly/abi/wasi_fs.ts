@@ -27,6 +27,13 @@ export declare function fd_pwrite(fd: u32, iovs: usize, iovsLen: u32, offset: u6
 @external("wasi_snapshot_preview1", "fd_filestat_get")
 export declare function fd_filestat_get(fd: u32, buf: usize): u16;
 
+/** The filestat of the file at `path` (relative to dirFd). */
+@external("wasi_snapshot_preview1", "path_filestat_get")
+export declare function path_filestat_get(dirFd: u32, flags: u32, path: usize, pathLen: u32, buf: usize): u16;
+
+@external("wasi_snapshot_preview1", "fd_close")
+export declare function fd_close(fd: u32): u16;
+
 @external("wasi_snapshot_preview1", "fd_filestat_set_size")
 export declare function fd_filestat_set_size(fd: u32, size: u64): u16;
 
@@ -39,3 +46,4 @@ export const RIGHT_FD_WRITE: u64 = 1 << 6;
 export const RIGHT_FD_FILESTAT_GET: u64 = 1 << 21;
 export const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
 export const FILESTAT_SIZE_OFFSET: u32 = 32;
+export const FILESTAT_INODE_OFFSET: u32 = 8;

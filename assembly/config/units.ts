@@ -1,7 +1,7 @@
 // Sizes and durations as users write them in Traefik configuration.
 
-/** Bytes from "1048576", "512Ki", "64Mi", "1Gi" (powers of 1024) or "1K", "1M", "1G" (powers of
- *  1000); an optional trailing "B" is accepted. -1 when invalid or above 2^53. */
+/** Bytes from "1048576", "512Ki", "64Mi", "1Gi", "1Ti" (powers of 1024) or "1K", "1M", "1G", "1T"
+ *  (powers of 1000); an optional trailing "B" is accepted. -1 when invalid or above 2^53. */
 export function parseSize(text: string): i64 {
   const s = text.trim();
   let i = 0;
@@ -21,12 +21,15 @@ export function parseSize(text: string): i64 {
   else if (unit == "Ki") multiplier = 1 << 10;
   else if (unit == "Mi") multiplier = 1 << 20;
   else if (unit == "Gi") multiplier = 1 << 30;
+  else if (unit == "Ti") multiplier = <i64>1 << 40;
   else if (unit == "K" || unit == "k") multiplier = 1000;
   else if (unit == "M") multiplier = 1000000;
   else if (unit == "G") multiplier = 1000000000;
+  else if (unit == "T") multiplier = 1000000000000;
   else return -1;
-  const bytes = value * multiplier;
-  return bytes > (<i64>1 << 53) ? -1 : bytes;
+  // Checked before multiplying: the product of two large values would wrap around.
+  if (value > (<i64>1 << 53) / multiplier) return -1;
+  return value * multiplier;
 }
 
 /** Milliseconds from "300" (seconds), "1.5" (seconds), or a sequence such as "30s", "5m",

@@ -11,6 +11,7 @@ import {
   AGE, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, DATE, EXPIRES, HOP_BY_HOP, SET_COOKIE, VARY, X_CACHE_STATUS,
 } from "../http/names";
 import { ResponseFacts } from "../policy/facts";
+import { isStrippedTagHeader } from "./tags";
 
 /** The response's header names. Apart from the values: reading a value may move its buffer. */
 const names = new ByteBuffer(1024);
@@ -136,6 +137,7 @@ function readField(facts: ResponseFacts, name: usize, nameLen: u32): void {
   } else if (equalsName(name, nameLen, X_CACHE_STATUS)) {
     store = false; // ours: set fresh on every answer
   }
+  if (store && isStrippedTagHeader(name, nameLen)) store = false; // internal to the cache (keepTagHeaders)
   if (store) appendStoredLines(name, nameLen, values, valuesLen);
   scratch.length = valuesOffset;
 }

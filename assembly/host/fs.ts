@@ -2,7 +2,7 @@
 // and writes of one contiguous buffer each (wazero turns several iovecs into several syscalls,
 // which other instances could interleave; one buffer is one pwrite, never interleaved).
 import {
-  ERRNO_SUCCESS, FILESTAT_SIZE_OFFSET, OFLAGS_CREAT, PREOPEN_TYPE_DIR, RIGHT_FD_FILESTAT_GET,
+  ERRNO_SUCCESS, FILESTAT_INODE_OFFSET, FILESTAT_SIZE_OFFSET, fd_close, path_filestat_get, OFLAGS_CREAT, PREOPEN_TYPE_DIR, RIGHT_FD_FILESTAT_GET,
   RIGHT_FD_FILESTAT_SET_SIZE, RIGHT_FD_READ, RIGHT_FD_WRITE, fd_filestat_get, fd_filestat_set_size,
   fd_prestat_dir_name, fd_prestat_get, fd_pread, fd_pwrite, path_open,
 } from "../abi/wasi_fs";
@@ -46,8 +46,7 @@ export function findPreopen(path: string): i32 {
 }
 
 /** Opens (creating it if needed) a file for reading and writing; the fd, or -errno. */
-export function openReadWrite(dirFd: i32, name: string): i32 {
-  const path = String.UTF8.encode(name);
+export function openReadWrite(dirFd: i32, path: ArrayBuffer): i32 {
   const rights = RIGHT_FD_READ | RIGHT_FD_WRITE | RIGHT_FD_FILESTAT_GET | RIGHT_FD_FILESTAT_SET_SIZE;
   const errno = path_open(<u32>dirFd, 0, changetype<usize>(path), <u32>path.byteLength, OFLAGS_CREAT,
     rights, 0, 0, result);
@@ -78,4 +77,21 @@ export function fileSize(fd: i32): i64 {
 /** Sets the file's size (sparse: it reserves no disk pages). */
 export function setFileSize(fd: i32, size: u64): bool {
   return fd_filestat_set_size(<u32>fd, size) == ERRNO_SUCCESS;
+}
+
+/**
+ * Whether `fd` is still the file named `name` in the directory: false once the name was removed
+ * or another file renamed over it (the fd then keeps an orphan alive).
+ */
+export function isStillNamed(fd: i32, dirFd: i32, name: ArrayBuffer): bool {
+  if (fd_filestat_get(<u32>fd, filestat) != ERRNO_SUCCESS) return false;
+  const inode = load<u64>(filestat, FILESTAT_INODE_OFFSET);
+  if (path_filestat_get(<u32>dirFd, 0, changetype<usize>(name), <u32>name.byteLength, filestat) != ERRNO_SUCCESS) {
+    return false;
+  }
+  return load<u64>(filestat, FILESTAT_INODE_OFFSET) == inode;
+}
+
+export function closeFile(fd: i32): void {
+  fd_close(<u32>fd);
 }

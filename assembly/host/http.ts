@@ -113,3 +113,7 @@ export function setStatusCode(code: u32): void {
 export function enableResponseBuffering(): void {
   abi.enable_features(FEATURE_BUFFER_RESPONSE);
 }
+
+export function removeHeader(kind: u32, namePtr: usize, nameLen: u32): void {
+  abi.remove_header(kind, namePtr, nameLen);
+}

@@ -15,6 +15,7 @@ export const enum NotStorable {
   Authorization,
   NoFreshness,
   TooLarge,
+  TooManyTags,
 }
 
 export function describeNotStorable(reason: NotStorable): string {
@@ -30,6 +31,7 @@ export function describeNotStorable(reason: NotStorable): string {
     case NotStorable.Authorization: return "request had Authorization and the response is not public";
     case NotStorable.NoFreshness: return "no freshness lifetime";
     case NotStorable.TooLarge: return "larger than maxObjectSize";
+    case NotStorable.TooManyTags: return "more tags than a purge could honour";
   }
   return "unknown";
 }
@@ -44,6 +46,7 @@ export function isLastingReason(reason: NotStorable, status: u32): bool {
   switch (reason) {
     case NotStorable.NoStore: case NotStorable.Private: case NotStorable.NoCache:
     case NotStorable.SetCookie: case NotStorable.Vary: case NotStorable.NoFreshness: case NotStorable.TooLarge:
+    case NotStorable.TooManyTags:
       return true;
   }
   return false;

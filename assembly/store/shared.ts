@@ -13,10 +13,10 @@
 // Coherence with the per-instance memory front: every lookup reads the key's bucket from the
 // file, and the front's copy is used only when it is the very version the bucket names. So an
 // entry replaced, purged or evicted through any instance is never served from any front.
-import { logDebug, logEnabled, logWarn } from "../host/log";
+import { logDebug, logEnabled, logError, logWarn } from "../host/log";
 import { LOG_LEVEL_DEBUG } from "../abi/constants";
 import { ByteBuffer } from "../host/buffer";
-import { fileSize, findPreopen, openReadWrite, readAt, setFileSize, writeAt } from "../host/fs";
+import { closeFile, fileSize, findPreopen, isStillNamed, openReadWrite, readAt, setFileSize, writeAt } from "../host/fs";
 import { MemoryStore } from "./memory";
 import { PurgeRequest, matchesPurge } from "./purge";
 import {
@@ -52,6 +52,8 @@ const control = memory.data(<i32>CONTROL_SIZE);
 export let sharedStoreError: string = "";
 
 export class SharedStore extends Store {
+  private dirFd: i32;
+  private name: ArrayBuffer;
   private fd: i32;
   private geometry: Geometry;
   private front: MemoryStore;
@@ -66,11 +68,14 @@ export class SharedStore extends Store {
   private hitsSinceCursor: u32 = CURSOR_REFRESH_HITS;
   /** Whether the record find() returned came from the front. */
   private foundInFront: bool = false;
+  private conflictLogged: bool = false;
   /** Records that failed their checks and were skipped (torn, overwritten, corrupt). */
   corruptSkipped: u32 = 0;
 
-  private constructor(fd: i32, geometry: Geometry, front: MemoryStore) {
+  private constructor(dirFd: i32, name: ArrayBuffer, fd: i32, geometry: Geometry, front: MemoryStore) {
     super();
+    this.dirFd = dirFd;
+    this.name = name;
     this.fd = fd;
     this.geometry = geometry;
     this.front = front;
@@ -88,14 +93,15 @@ export class SharedStore extends Store {
         "\"), and check that the host directory exists";
       return null;
     }
-    const fd = openReadWrite(dirFd, name);
+    const fileName = String.UTF8.encode(name);
+    const fd = openReadWrite(dirFd, fileName);
     if (fd < 0) {
       sharedStoreError = "key \"store.shared.path\": cannot open \"" + directory + "/" + name + "\" for reading " +
         "and writing (WASI errno " + (-fd).toString() + "; a \":ro\" mount answers 52)";
       return null;
     }
     const geometry = Geometry.forLimit(limit);
-    const store = new SharedStore(fd, geometry, front);
+    const store = new SharedStore(dirFd, fileName, fd, geometry, front);
     if (!store.adopt()) {
       sharedStoreError = "key \"store.shared.path\": cannot size \"" + directory + "/" + name + "\" to " +
         limit.toString() + " bytes (is the volume full?)";
@@ -111,13 +117,30 @@ export class SharedStore extends Store {
   private adopt(): bool {
     const g = this.geometry;
     const size = fileSize(this.fd);
-    if (size == <i64>g.fileSize && readAt(this.fd, control, <u32>CONTROL_SIZE, 0) == <i64>CONTROL_SIZE &&
-      g.matches(control)) {
-      return true;
+    const read = readAt(this.fd, control, <u32>CONTROL_SIZE, 0) == <i64>CONTROL_SIZE;
+    if (size == <i64>g.fileSize && read && g.matches(control)) return true;
+    if (read && Geometry.isIntact(control)) {
+      // A store made by another limit: a reload that changed it (the old instances soon go), or
+      // two middlewares sharing one file with different limits, which would keep emptying it.
+      if (!this.conflictLogged) {
+        this.conflictLogged = true;
+        logError("shared store: the file was made with store.shared.limit " + Geometry.fileSizeOf(control).toString() +
+          " bytes and this middleware's is " + g.fileSize.toString() + ": starting it afresh. If two middlewares " +
+          "share store.shared.path and cacheName, give them the same limit or different cacheNames.");
+      }
+    } else if (size > 0) {
+      logWarn("shared store: the file is not a store (corrupt or foreign): starting it afresh");
     }
-    if (size > 0) logWarn("shared store: file is not a store of this size; starting it afresh");
-    if (size != <i64>g.fileSize && !setFileSize(this.fd, g.fileSize)) return false;
-    if (!this.zeroIndex()) return false;
+    return this.empty();
+  }
+
+  /**
+   * Empties the file at once, however large: truncated to nothing and back (it is sparse), then
+   * the control block. Instances reading meanwhile see short reads or zeros: misses.
+   */
+  private empty(): bool {
+    const g = this.geometry;
+    if (!setFileSize(this.fd, 0) || !setFileSize(this.fd, g.fileSize)) return false;
     memory.fill(control, 0, <usize>CONTROL_SIZE);
     g.encode(control);
     return writeAt(this.fd, control, <u32>CONTROL_SIZE, 0);
@@ -139,6 +162,8 @@ export class SharedStore extends Store {
     if (way < 0) return 0;
     const e = bucket + <usize>way * ENTRY_SIZE;
     const version = entryPositionPlusOne(e);
+    // The log has written over it (as far as this instance knows): evicted, even from the front.
+    if (version - 1 + this.geometry.dataSize < this.cursor) return 0;
     const inFront = this.front.find(keyHash, key, keyLen, urlLen);
     if (inFront != 0 && recordVersion(inFront) == version) {
       this.foundInFront = true;
@@ -194,20 +219,44 @@ export class SharedStore extends Store {
 
   purge(request: PurgeRequest): u32 {
     this.front.purge(request);
+    if (request.all) {
+      const count = this.scanIndex(request, false);
+      return this.empty() ? count : 0;
+    }
     let purged: u32 = 0;
     for (let i = 0; i < request.urls.length; i++) purged += this.purgeUrl(unchecked(request.urls[i]));
-    if (request.all || request.prefixes.length > 0 || request.tags.length > 0) purged += this.purgeByScan(request);
+    if (request.prefixes.length > 0 || request.tags.length > 0) purged += this.scanIndex(request, true);
     return purged;
   }
 
   // --- the log ---
+
+  /**
+   * Makes sure the file this instance writes is still the store: the one the directory names,
+   * with our geometry. Someone may have deleted it, renamed another file over it, written over
+   * it or truncated it; instances check before each store (lookups need not: a damaged file
+   * only gives misses). Returns the cursor, or -1.
+   */
+  private currentCursor(): i64 {
+    if (!isStillNamed(this.fd, this.dirFd, this.name)) {
+      const fd = openReadWrite(this.dirFd, this.name);
+      if (fd < 0) return -1;
+      closeFile(this.fd);
+      this.fd = fd;
+    }
+    const size = <u32>CURSOR_OFFSET + 8;
+    if (readAt(this.fd, control, size, 0) != <i64>size || !this.geometry.matches(control)) {
+      if (!this.adopt()) return -1;
+    }
+    return <i64>load<u64>(control, <usize>CURSOR_OFFSET); // adopt() leaves its control block there
+  }
 
   /** Writes a record at the log's head and names it in the index. Sets meta.version. */
   private append(meta: EntryMeta, parts: RecordParts): bool {
     const recordBytes = parts.recordSize;
     const total = <u64>ENVELOPE_SIZE + recordBytes;
     if (total > this.maxRecordSize) return false;
-    const cursor = this.readCursor();
+    const cursor = this.currentCursor();
     if (cursor < 0) return false;
     const g = this.geometry;
     let position = <u64>cursor;
@@ -340,8 +389,11 @@ export class SharedStore extends Store {
     return purged;
   }
 
-  /** Walks the whole index (prefixes, tags, all): O(entries), for an operator's request. */
-  private purgeByScan(request: PurgeRequest): u32 {
+  /**
+   * Walks the whole index: O(entries), for an operator's request. Counts the entries the purge
+   * matches, and clears them when `clear` is set.
+   */
+  private scanIndex(request: PurgeRequest, clear: bool): u32 {
     const g = this.geometry;
     if (this.chunk == 0) this.chunk = heap.alloc(INDEX_CHUNK);
     const chunk = this.chunk;
@@ -356,6 +408,10 @@ export class SharedStore extends Store {
         if (!request.all) {
           const r = this.readHead(e);
           if (r == 0 || !matchesPurge(r, request)) continue;
+        }
+        if (!clear) {
+          purged++;
+          continue;
         }
         // One entry at a time, so that entries written meanwhile by others are kept.
         memory.fill(entryOut, 0, ENTRY_SIZE);
@@ -386,17 +442,5 @@ export class SharedStore extends Store {
     this.corruptSkipped++;
     if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("shared store: skipped a torn or corrupt record");
     this.clearWay(this.geometry.bucketOffset(urlHash), <u32>way);
-  }
-
-  private zeroIndex(): bool {
-    const g = this.geometry;
-    if (this.chunk == 0) this.chunk = heap.alloc(INDEX_CHUNK);
-    memory.fill(this.chunk, 0, INDEX_CHUNK);
-    for (let start: u64 = 0; start < g.indexSize; start += INDEX_CHUNK) {
-      const left = g.indexSize - start;
-      const len = left < <u64>INDEX_CHUNK ? <u32>left : INDEX_CHUNK;
-      if (!writeAt(this.fd, this.chunk, len, g.indexOffset + start)) return false;
-    }
-    return true;
   }
 }

@@ -22,8 +22,8 @@ export const CURSOR_OFFSET: u64 = 64;
 export const WAYS: u32 = 8;
 export const ENTRY_SIZE: u32 = 32;
 export const BUCKET_SIZE: u32 = WAYS * ENTRY_SIZE;
-/** One index entry per this many bytes of data: the index is under 1 % of the file. */
-const DATA_BYTES_PER_ENTRY: u64 = 4096;
+/** One index entry per KiB of data (the index is 3 % of the file): API answers are often ~1 KiB. */
+const DATA_BYTES_PER_ENTRY: u64 = 1024;
 const DATA_ALIGN: u64 = 4096;
 
 /** checksum u64, position u64, then the record. */
@@ -69,6 +69,17 @@ export class Geometry {
     store<u64>(p, this.dataOffset, 32);
     store<u64>(p, this.dataSize, 40);
     store<u64>(p, xxhash64(p, GEOMETRY_SIZE), GEOMETRY_CHECK_OFFSET);
+  }
+
+  /** Whether the control block at `p` is an intact one, of whatever geometry. */
+  static isIntact(p: usize): bool {
+    return load<u32>(p, 0) == FILE_MAGIC && load<u32>(p, 4) == FORMAT_VERSION &&
+      load<u64>(p, GEOMETRY_CHECK_OFFSET) == xxhash64(p, GEOMETRY_SIZE);
+  }
+
+  /** The file size an intact control block at `p` was made for. */
+  static fileSizeOf(p: usize): u64 {
+    return load<u64>(p, 8);
   }
 
   /** Whether the control block at `p` describes exactly this geometry, intact. */

@@ -8,6 +8,10 @@
 // panics out of ServeHTTP (a trap in handle_response). It can make the guest trap on purpose: at
 // the n-th http_handler host call of a request (FaultPlan), or at the n-th call on the
 // ResponseWriter (Recorder.FailAt).
+//
+// Traefik's plugin settings are options of New: WithMounts ("hostdir:guestdir[:ro]", WASI
+// preopened directories, as settings.mounts) and WithEnvs (variable names, as settings.envs),
+// turned into the module config by TraefikModuleConfig exactly as Traefik v3.7.10 does.
 package gohost
 
 import (
@@ -15,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -316,6 +321,8 @@ type Host struct {
 	Next    *Backend
 	Log     *Logger
 	Stderr  *LockedBuffer
+	// Settings are the Traefik plugin settings this middleware was built with.
+	Settings Settings
 
 	mw nethttp.Middleware
 	rt *trackingRuntime
@@ -325,12 +332,77 @@ type Host struct {
 	trapMsg []string
 }
 
+// Option is a Traefik plugin setting (the static `experimental.plugins.<name>.settings`).
+type Option func(*Settings)
+
+// Settings mirrors Traefik's plugins.Settings for wasm plugins.
+type Settings struct {
+	// Mounts are "hostdir:guestdir[:ro]" (or "dir" = the same path on both sides), as in
+	// settings.mounts: each becomes a WASI preopened directory.
+	Mounts []string
+	// Envs are names of environment variables of this process passed to the guest with their
+	// current value (os.Getenv at New, like Traefik at middleware build time), as settings.envs.
+	Envs []string
+}
+
+// WithMounts adds settings.mounts entries.
+func WithMounts(mounts ...string) Option {
+	return func(s *Settings) { s.Mounts = append(s.Mounts, mounts...) }
+}
+
+// WithEnvs adds settings.envs entries (variable names; set them with t.Setenv before New).
+func WithEnvs(names ...string) Option {
+	return func(s *Settings) { s.Envs = append(s.Envs, names...) }
+}
+
+// TraefikModuleConfig builds the guest module config exactly as Traefik v3.7.10 does in
+// pkg/plugins/middlewarewasm.go (buildMiddleware): real wall clock, `_start`/`_initialize`,
+// settings.envs through WithEnv(name, os.Getenv(name)), settings.mounts through one FSConfig with
+// WithDirMount(host, guest), or WithReadOnlyDirMount for a ":ro" suffix. stderr is where the
+// guest's stderr goes (Traefik leaves it unset, i.e. discarded).
+func TraefikModuleConfig(s Settings, stderr io.Writer) (wazero.ModuleConfig, error) {
+	config := wazero.NewModuleConfig().WithSysWalltime().WithStartFunctions("_start", "_initialize")
+	if stderr != nil {
+		config = config.WithStderr(stderr)
+	}
+	for _, env := range s.Envs {
+		config = config.WithEnv(env, os.Getenv(env))
+	}
+	if len(s.Mounts) > 0 {
+		fsConfig := wazero.NewFSConfig()
+		for _, mount := range s.Mounts {
+			withDir := fsConfig.WithDirMount
+			prefix, readOnly := strings.CutSuffix(mount, ":ro")
+			if readOnly {
+				withDir = fsConfig.WithReadOnlyDirMount
+			}
+			parts := strings.Split(prefix, ":")
+			switch {
+			case len(parts) == 1:
+				fsConfig = withDir(parts[0], parts[0])
+			case len(parts) == 2:
+				fsConfig = withDir(parts[0], parts[1])
+			default:
+				return nil, fmt.Errorf("invalid directory %q", mount)
+			}
+		}
+		config = config.WithFSConfig(fsConfig)
+	}
+	return config, nil
+}
+
 // New builds a middleware the way Traefik does. config nil means "no plugin config" (Traefik then
-// passes no GuestConfig option); otherwise the bytes are passed as they are.
-func New(ctx context.Context, wasm []byte, config []byte, next *Backend) (*Host, error) {
+// passes no GuestConfig option); otherwise the bytes are passed as they are. settings are
+// Traefik's plugin settings (WithMounts, WithEnvs); none by default.
+func New(ctx context.Context, wasm []byte, config []byte, next *Backend, settings ...Option) (*Host, error) {
 	h := &Host{Next: next, Log: &Logger{}, Stderr: &LockedBuffer{}}
-	modCfg := wazero.NewModuleConfig().WithSysWalltime().WithStartFunctions("_start", "_initialize").
-		WithStderr(h.Stderr)
+	for _, o := range settings {
+		o(&h.Settings)
+	}
+	modCfg, err := TraefikModuleConfig(h.Settings, h.Stderr)
+	if err != nil {
+		return nil, err
+	}
 	opts := []handler.Option{
 		handler.ModuleConfig(modCfg),
 		handler.Logger(h.Log),
