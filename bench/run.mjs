@@ -187,7 +187,8 @@ async function memory(origin) {
 
 /** The guest's own figures from the Go host: ns per hit and miss, memory pages, allocations. */
 function guest() {
-  const bench = run("go", ["-C", "test/gohost", "test", "-run", "^$", "-bench", "Hit1KiB|Hit64KiB|MissStore1KiB",
+  const bench = run("go", ["-C", "test/gohost", "test", "-run", "^$",
+    "-bench", "^(Hit1KiB|Hit64KiB|MissStore1KiB|SharedHitFront1KiB|SharedHitFile1KiB|SharedMissStore1KiB)$",
     "-benchmem", "-count", String(ROUNDS), "-benchtime", QUICK ? "0.5s" : "2s"]);
   const ns = (name) => median([...bench.matchAll(new RegExp(`Benchmark${name}-\\d+\\s+\\d+\\s+([\\d.]+) ns/op`, "g"))]
     .map((m) => Number(m[1])));
@@ -197,6 +198,8 @@ function guest() {
   const allocs = /--- PASS: TestHitPathAllocatesNothingInTheGuest/.test(tests) ? 0 : null;
   return {
     hit_1k_ns: ns("Hit1KiB"), hit_64k_ns: ns("Hit64KiB"), miss_store_1k_ns: ns("MissStore1KiB"),
+    shared_hit_front_ns: ns("SharedHitFront1KiB"), shared_hit_file_ns: ns("SharedHitFile1KiB"),
+    shared_miss_store_ns: ns("SharedMissStore1KiB"),
     hit_allocs: allocs, memory_pages_max: Number(pages[1]), memory_limit_pages: Number(pages[2]),
   };
 }
@@ -272,6 +275,8 @@ async function main() {
     scenario_shared_ideal_backend_cut: sc.shared.ideal_cut,
     scenario_errors: sc.cached.errors + sc.shared.errors + sc.uncached.errors,
     guest_hit_ns: g.hit_1k_ns, guest_hit_64k_ns: g.hit_64k_ns, guest_miss_store_ns: g.miss_store_1k_ns,
+    guest_shared_hit_front_ns: g.shared_hit_front_ns, guest_shared_hit_file_ns: g.shared_hit_file_ns,
+    guest_shared_miss_store_ns: g.shared_miss_store_ns,
     guest_hit_allocs: g.hit_allocs, memory_pages_max: g.memory_pages_max, memory_limit_pages: g.memory_limit_pages,
     rss_before_mib: mem.rss_before_mib, rss_after_mib: mem.rss_after_mib, rss_after_second_pass_mib: mem.rss_after_second_pass_mib,
     machine: machine(),
@@ -303,6 +308,9 @@ async function main() {
     ["hit 1 KiB", `${fmt(g.hit_1k_ns)} ns`, "≤ 5000 ns"],
     ["hit 64 KiB", `${fmt(g.hit_64k_ns)} ns`, ""],
     ["miss and store 1 KiB", `${fmt(g.miss_store_1k_ns)} ns`, ""],
+    ["shared store (tmpfs): hit 1 KiB from the memory front", `${fmt(g.shared_hit_front_ns)} ns`, ""],
+    ["shared store (tmpfs): hit 1 KiB from the file", `${fmt(g.shared_hit_file_ns)} ns`, ""],
+    ["shared store (tmpfs): miss and store 1 KiB", `${fmt(g.shared_miss_store_ns)} ns`, ""],
     ["guest allocations per hit", fmt(g.hit_allocs), "0"],
     ["instance memory, 10× limit streamed", `${g.memory_pages_max} pages (limit ${g.memory_limit_pages})`, "≤ limit + 10 %"],
     ["Traefik RSS, 10× limit streamed twice", `${fmt(mem.rss_before_mib)} → ${fmt(mem.rss_after_mib)} → ${fmt(mem.rss_after_second_pass_mib)} MiB`, "flat after warm-up"],
