@@ -140,9 +140,20 @@ export class SharedStore extends Store {
    */
   private empty(): bool {
     const g = this.geometry;
+    // Log positions are versions, and memory fronts trust a matching version: they must never
+    // repeat. So the cursor goes on from where it was (a lap further, to be clear of it).
+    let cursor = this.cursor;
+    const head = <u32>CURSOR_OFFSET + 8;
+    if (readAt(this.fd, control, head, 0) == <i64>head && Geometry.isIntact(control)) {
+      const previous = load<u64>(control, <usize>CURSOR_OFFSET);
+      if (previous > cursor) cursor = previous;
+    }
+    cursor = (cursor + g.dataSize + ENVELOPE_ALIGN - 1) & ~(ENVELOPE_ALIGN - 1);
     if (!setFileSize(this.fd, 0) || !setFileSize(this.fd, g.fileSize)) return false;
     memory.fill(control, 0, <usize>CONTROL_SIZE);
     g.encode(control);
+    store<u64>(control, cursor, <usize>CURSOR_OFFSET);
+    this.cursor = cursor;
     return writeAt(this.fd, control, <u32>CONTROL_SIZE, 0);
   }
 

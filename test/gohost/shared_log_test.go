@@ -42,3 +42,37 @@ func TestSharedEvictionKeepsWhatIsUsed(t *testing.T) {
 		t.Errorf("GET /stream/599, the newest entry: X-Cache-Status %q, want HIT", res.CacheStatus())
 	}
 }
+
+// TestSharedPurgeAllNeverRevivesAFrontCopy: a memory front serves its copy when the index names
+// the very version it holds, and a version is a log position. After `purge all` empties the file,
+// positions must not start again from the beginning: the first entry stored afterwards would get
+// the version of the first entry stored before, and an instance still holding that old copy would
+// serve it as if it were the new one.
+func TestSharedPurgeAllNeverRevivesAFrontCopy(t *testing.T) {
+	oneInstance(t)
+	dir := t.TempDir()
+	o := newOrigin(nil)
+	cfg := sharedConfig("4Mi", "64Ki", purgeTokenConfig())
+	a := newHostWith(t, cfg, o.Backend, mountOf(dir)) // two middlewares: two instances, one file
+	b := newHostWith(t, cfg, o.Backend, mountOf(dir))
+
+	const k = "/first"
+	a.Do(get(k))
+	if res := b.Do(get(k)); res.CacheStatus() != "HIT" {
+		t.Fatalf("GET %s through the second middleware: X-Cache-Status %q, want HIT from the shared file", k, res.CacheStatus())
+	}
+	newer := o.bump(k)
+	if n, err := purgedCount(a.Do(purgePostReq(`{"all":true}`, testPurgeToken))); err != nil || n != 1 {
+		t.Fatalf("purge all: %v, purged %d, want 1", err, n)
+	}
+	if v, err := o.check(k, a.Do(get(k)), false); err != nil || v != newer {
+		t.Fatalf("GET %s after the purge: version %d (%v), want %d from the backend", k, v, err, newer)
+	}
+	v, err := o.check(k, b.Do(get(k)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v != newer {
+		t.Errorf("GET %s through the other middleware after purge all: version %d from its memory front, want %d", k, v, newer)
+	}
+}
