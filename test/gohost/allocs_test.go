@@ -45,6 +45,16 @@ func (g *guestAllocations) instantiate(ctx context.Context, rt wazero.Runtime) e
 // The hit path allocates nothing in the guest: after warm-up, answering from the store uses
 // only buffers that already exist (design goal; any allocation here costs on every hit).
 func TestHitPathAllocatesNothingInTheGuest(t *testing.T) {
+	countHitAllocations(t, nil, Settings{})
+}
+
+// The same with the shared store: hits checked against the file, answered from the memory front.
+func TestSharedHitPathAllocatesNothingInTheGuest(t *testing.T) {
+	config := []byte(`{"store":{"shared":{"path":"/cache","limit":"4Mi"}},"maxObjectSize":"64Ki"}`)
+	countHitAllocations(t, config, Settings{Mounts: []string{t.TempDir() + ":/cache"}})
+}
+
+func countHitAllocations(t *testing.T, config []byte, settings Settings) {
 	oneInstance(t)
 	wasm, err := os.ReadFile(rtraceWasmPath)
 	if err != nil {
@@ -52,8 +62,12 @@ func TestHitPathAllocatesNothingInTheGuest(t *testing.T) {
 	}
 	ctx := context.Background()
 	counts := &guestAllocations{}
-	mw, err := nethttp.NewMiddleware(ctx, wasm,
-		handler.ModuleConfig(wazero.NewModuleConfig().WithSysWalltime().WithStartFunctions("_start")),
+	moduleConfig, err := TraefikModuleConfig(settings, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, err := nethttp.NewMiddleware(ctx, wasm, handler.GuestConfig(config),
+		handler.ModuleConfig(moduleConfig),
 		handler.Runtime(func(ctx context.Context) (wazero.Runtime, error) {
 			rt := wazero.NewRuntime(ctx)
 			return rt, counts.instantiate(ctx, rt)
