@@ -35,7 +35,10 @@ const MAX_RECORD_FRACTION: u64 = 4;
 /** A record hit while in the oldest quarter of the log is written again at the head. */
 const SECOND_CHANCE_NUMERATOR: u64 = 3;
 const SECOND_CHANCE_DENOMINATOR: u64 = 4;
-/** Hits between two reads of the cursor (second chance only needs it roughly). */
+/**
+ * Hits between two looks at the control block: the cursor (second chance only needs it roughly),
+ * and whether the file is still our store.
+ */
 const CURSOR_REFRESH_HITS: u32 = 32;
 /** Index bytes read or zeroed per call when a purge walks the index. */
 const INDEX_CHUNK: u32 = 64 * 1024;
@@ -119,7 +122,7 @@ export class SharedStore extends Store {
     const size = fileSize(this.fd);
     const read = readAt(this.fd, control, <u32>CONTROL_SIZE, 0) == <i64>CONTROL_SIZE;
     if (size == <i64>g.fileSize && read && g.matches(control)) return true;
-    if (read && Geometry.isIntact(control)) {
+    if (read && Geometry.isIntact(control) && !g.matches(control)) {
       // A store made by another limit: a reload that changed it (the old instances soon go), or
       // two middlewares sharing one file with different limits, which would keep emptying it.
       if (!this.conflictLogged) {
@@ -129,7 +132,7 @@ export class SharedStore extends Store {
           "share store.shared.path and cacheName, give them the same limit or different cacheNames.");
       }
     } else if (size > 0) {
-      logWarn("shared store: the file is not a store (corrupt or foreign): starting it afresh");
+      logWarn("shared store: the file is not a whole store (corrupt, foreign or truncated): starting it afresh");
     }
     return this.empty();
   }
@@ -194,8 +197,10 @@ export class SharedStore extends Store {
   touch(record: usize): void {
     if (this.foundInFront) this.front.touch(record);
     if (++this.hitsSinceCursor >= CURSOR_REFRESH_HITS) {
+      // Also the moment to notice a file replaced or damaged by someone else, for an instance
+      // that only answers hits and so never stores.
       this.hitsSinceCursor = 0;
-      const cursor = this.readCursor();
+      const cursor = this.currentCursor();
       if (cursor >= 0) this.cursor = <u64>cursor;
     }
     const position = recordVersion(record) - 1;
@@ -433,11 +438,6 @@ export class SharedStore extends Store {
   }
 
   // --- small file operations ---
-
-  private readCursor(): i64 {
-    if (readAt(this.fd, word, 8, CURSOR_OFFSET) != 8) return -1;
-    return <i64>load<u64>(word);
-  }
 
   private readBucket(offset: u64): bool {
     return readAt(this.fd, bucket, BUCKET_SIZE, offset) == <i64>BUCKET_SIZE;

@@ -84,26 +84,7 @@ func BenchmarkSharedHitFront64KiB(b *testing.B) { benchSharedHits(b, 64<<10, 1, 
 
 // BenchmarkSharedMissStore1KiB: every request is a new key, fetched and stored in the file.
 func BenchmarkSharedMissStore1KiB(b *testing.B) {
-	const size = 1 << 10
-	h := benchSharedHost(b, size, "16Mi")
-	w := &benchWriter{h: http.Header{}}
-	reqs := make([]*http.Request, b.N)
-	for i := range reqs {
-		reqs[i] = get("/bench/shared-miss/" + strconv.Itoa(i))
-	}
-	stored := 0
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		w.reset()
-		h.Handler.ServeHTTP(w, reqs[i])
-		if w.h.Get("Cache-Status") == "httpcache; fwd=uri-miss; stored" {
-			stored++
-		}
-	}
-	b.StopTimer()
-	b.ReportMetric(100*float64(stored)/float64(b.N), "stored%")
-	b.SetBytes(size)
+	benchMissStore(b, benchSharedHost(b, 1<<10, "16Mi"), "/bench/shared-miss/", 1<<10)
 }
 
 // BenchmarkSharedPurgeScan: a prefix purge that matches nothing, over a store holding 65 536

@@ -70,12 +70,15 @@ func BenchmarkHit64KiB(b *testing.B) { benchHit(b, 64<<10) }
 
 // BenchmarkMissStore1KiB: every request is a new key that goes to the backend and is stored.
 func BenchmarkMissStore1KiB(b *testing.B) {
-	const size = 1 << 10
-	h := benchHost(b, size)
+	benchMissStore(b, benchHost(b, 1<<10), "/bench/miss/", 1<<10)
+}
+
+// benchMissStore sends b.N requests for new keys under prefix, and reports the share stored.
+func benchMissStore(b *testing.B, h *Host, prefix string, size int) {
 	w := &benchWriter{h: http.Header{}}
 	reqs := make([]*http.Request, b.N)
 	for i := range reqs {
-		reqs[i] = get("/bench/miss/" + strconv.Itoa(i))
+		reqs[i] = get(prefix + strconv.Itoa(i))
 	}
 	stored := 0
 	b.ReportAllocs()
@@ -89,5 +92,5 @@ func BenchmarkMissStore1KiB(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(100*float64(stored)/float64(b.N), "stored%")
-	b.SetBytes(size)
+	b.SetBytes(int64(size))
 }
