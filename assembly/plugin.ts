@@ -3,7 +3,7 @@
 //   handle_response for a forward that may be stored: read the response, store it, add headers.
 // A request is pinned to one instance from handle_request to the end of handle_response, so the
 // state between the two phases lives in module globals.
-import { Config, MAX_OBJECT_FRACTION, parseConfig } from "./config";
+import { Config, parseConfig } from "./config";
 import { ByteBuffer } from "./host/buffer";
 import { nowMillis } from "./host/clock";
 import { enableResponseBuffering, readConfig } from "./host/http";
@@ -63,10 +63,10 @@ const SHARED_FILE_SUFFIX = ".cache";
 let storeError = "";
 function openStore(config: Config): Store {
   if (config.sharedPath.length == 0) return new MemoryStore(<u32>config.memoryLimit, <u32>config.maxObjectSize);
-  const frontObject = config.maxObjectSize < config.memoryLimit / MAX_OBJECT_FRACTION
-    ? config.maxObjectSize : config.memoryLimit / MAX_OBJECT_FRACTION;
-  const front = new MemoryStore(<u32>config.memoryLimit, <u32>frontObject);
-  const shared = SharedStore.open(config.sharedPath, config.cacheName + SHARED_FILE_SUFFIX, <u64>config.sharedLimit, front);
+  // The configuration keeps maxObjectSize within a quarter of the front, as for the memory store.
+  const front = new MemoryStore(<u32>config.memoryLimit, <u32>config.maxObjectSize);
+  const shared = SharedStore.open(config.sharedPath, config.cacheName + SHARED_FILE_SUFFIX, <u64>config.sharedLimit,
+    <u64>config.maxObjectSize, front);
   if (shared === null) {
     storeError = sharedStoreError;
     return front;

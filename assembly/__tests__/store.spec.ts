@@ -174,14 +174,14 @@ describe("memory store segments", () => {
 
 const purgeRequest = new PurgeRequest();
 
-function purgeWith(store: MemoryStore, urls: string[], prefixes: string[], all: bool): u32 {
+function purgeWith(store: MemoryStore, urls: string[], prefixes: string[], all: bool): i32 {
   purgeRequest.urls = [];
   purgeRequest.prefixes = [];
   purgeRequest.tags = [];
   purgeRequest.all = all;
   for (let i = 0; i < urls.length; i++) purgeRequest.urls.push(bytes(urls[i]));
   for (let i = 0; i < prefixes.length; i++) purgeRequest.prefixes.push(bytes(prefixes[i]));
-  return store.purge(purgeRequest);
+  return <i32>store.purge(purgeRequest);
 }
 
 describe("memory store purge", () => {

@@ -38,10 +38,11 @@ export declare function fd_close(fd: u32): u16;
 export declare function fd_filestat_set_size(fd: u32, size: u64): u16;
 
 export const ERRNO_SUCCESS: u16 = 0;
-export const ERRNO_BADF: u16 = 8;
 export const PREOPEN_TYPE_DIR: u8 = 0;
 export const OFLAGS_CREAT: u16 = 1;
 export const RIGHT_FD_READ: u64 = 1 << 1;
+/** fd_pread and fd_pwrite need it besides read and write (wazero does not check rights). */
+export const RIGHT_FD_SEEK: u64 = 1 << 2;
 export const RIGHT_FD_WRITE: u64 = 1 << 6;
 export const RIGHT_FD_FILESTAT_GET: u64 = 1 << 21;
 export const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;

@@ -8,9 +8,10 @@ import { ByteBuffer } from "../host/buffer";
 import { readHeaderValues, removeHeader } from "../host/http";
 import { equalsName } from "../http/bytes";
 import { TAG_HASH_SIZE, appendTagHashes } from "../purge/tags";
+import { MAX_RECORD_TAGS } from "../store/record";
 
 /** More distinct tags than this and the response is not stored (a purge could not honour them all). */
-export const MAX_RESPONSE_TAGS: u32 = 128;
+export const MAX_RESPONSE_TAGS: u32 = MAX_RECORD_TAGS;
 
 /** The hashes (u64 each) of the current response's distinct tags. */
 export const responseTags = new ByteBuffer(<u32>MAX_RESPONSE_TAGS * TAG_HASH_SIZE);

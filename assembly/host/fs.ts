@@ -3,7 +3,7 @@
 // which other instances could interleave; one buffer is one pwrite, never interleaved).
 import {
   ERRNO_SUCCESS, FILESTAT_INODE_OFFSET, FILESTAT_SIZE_OFFSET, fd_close, path_filestat_get, OFLAGS_CREAT, PREOPEN_TYPE_DIR, RIGHT_FD_FILESTAT_GET,
-  RIGHT_FD_FILESTAT_SET_SIZE, RIGHT_FD_READ, RIGHT_FD_WRITE, fd_filestat_get, fd_filestat_set_size,
+  RIGHT_FD_FILESTAT_SET_SIZE, RIGHT_FD_READ, RIGHT_FD_SEEK, RIGHT_FD_WRITE, fd_filestat_get, fd_filestat_set_size,
   fd_prestat_dir_name, fd_prestat_get, fd_pread, fd_pwrite, path_open,
 } from "../abi/wasi_fs";
 
@@ -47,7 +47,7 @@ export function findPreopen(path: string): i32 {
 
 /** Opens (creating it if needed) a file for reading and writing; the fd, or -errno. */
 export function openReadWrite(dirFd: i32, path: ArrayBuffer): i32 {
-  const rights = RIGHT_FD_READ | RIGHT_FD_WRITE | RIGHT_FD_FILESTAT_GET | RIGHT_FD_FILESTAT_SET_SIZE;
+  const rights = RIGHT_FD_READ | RIGHT_FD_SEEK | RIGHT_FD_WRITE | RIGHT_FD_FILESTAT_GET | RIGHT_FD_FILESTAT_SET_SIZE;
   const errno = path_open(<u32>dirFd, 0, changetype<usize>(path), <u32>path.byteLength, OFLAGS_CREAT,
     rights, 0, 0, result);
   return errno == ERRNO_SUCCESS ? load<i32>(result) : -(<i32>errno);

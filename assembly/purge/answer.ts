@@ -9,6 +9,7 @@ export const STATUS_BAD_REQUEST: u32 = 400;
 export const STATUS_UNAUTHORIZED: u32 = 401;
 export const STATUS_METHOD_NOT_ALLOWED: u32 = 405;
 export const STATUS_PAYLOAD_TOO_LARGE: u32 = 413;
+export const STATUS_SERVICE_UNAVAILABLE: u32 = 503;
 
 export const UNAUTHORIZED_MESSAGE = "purge token missing or wrong";
 

@@ -5,13 +5,13 @@ import { BODY_KIND_REQUEST, HEADER_KIND_REQUEST, LOG_LEVEL_DEBUG } from "../abi/
 import { Config } from "../config";
 import { ByteBuffer } from "../host/buffer";
 import { readBody, readHeaderValues, readMethod, readUri } from "../host/http";
-import { logDebug, logEnabled } from "../host/log";
+import { logDebug, logEnabled, logError } from "../host/log";
 import { QUESTION, bytesEqual, equalsName, nextNul, trimmed } from "../http/bytes";
 import { AUTHORIZATION, HOST } from "../http/names";
 import { PurgeRequest } from "../store/purge";
 import { Store } from "../store/store";
 import {
-  STATUS_BAD_REQUEST, STATUS_PAYLOAD_TOO_LARGE, answerError, answerMethodNotAllowed, answerPurged, answerUnauthorized,
+  STATUS_BAD_REQUEST, STATUS_PAYLOAD_TOO_LARGE, STATUS_SERVICE_UNAVAILABLE, answerError, answerMethodNotAllowed, answerPurged, answerUnauthorized,
 } from "./answer";
 import { parsePurgeBody } from "./body";
 import { TargetBuilder } from "./target";
@@ -82,8 +82,13 @@ export function answerIfPurge(config: Config, store: Store): bool {
     request = parsed.request;
   }
   const purged = store.purge(request);
+  if (purged < 0) {
+    logError("purge failed: the shared store's file could not be read or written");
+    answerError(STATUS_SERVICE_UNAVAILABLE, "the cache's store could not be read or written; nothing or part was purged, try again");
+    return true;
+  }
   if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("purge removed " + purged.toString() + " entries");
-  answerPurged(purged);
+  answerPurged(<u32>purged);
   return true;
 }
 

@@ -197,9 +197,9 @@ export class MemoryStore extends Store {
   }
 
   /** Removes every record the purge names: a walk over the ring, head to tail. */
-  purge(request: PurgeRequest): u32 {
+  purge(request: PurgeRequest): i64 {
     if (this.index == 0) return 0;
-    let purged: u32 = 0;
+    let purged: i64 = 0;
     let offset = this.head;
     let left = this.ringBytes;
     while (left > 0) {

@@ -26,6 +26,8 @@ export const RECORD_MAGIC: u32 = 0x31454348; // "HCE1"
 export const SKIP_MAGIC: u32 = 0x50494b53; // "SKIP"
 export const RECORD_HEADER_SIZE: u32 = 80;
 const TAG_SIZE: u32 = 8;
+/** A record carries at most this many tags (a response with more is not stored). */
+export const MAX_RECORD_TAGS: u32 = 128;
 export const RECORD_ALIGN: u32 = 8;
 
 /** The response may answer a request with Authorization (§3.5: public, s-maxage, must-revalidate). */
@@ -170,4 +172,21 @@ export function recordHasTag(r: usize, tag: u64): bool {
   const n = recordTagCount(r);
   for (let i: u32 = 0; i < n; i++) if (load<u64>(tags + <usize>i * TAG_SIZE) == tag) return true;
   return false;
+}
+
+/**
+ * Whether the head of the record at `r` (header, key, tags) is consistent and within `available`
+ * bytes. For records read back from a file, before any length in them is used.
+ */
+export function recordHeadFits(r: usize, available: u64): bool {
+  if (available < <u64>RECORD_HEADER_SIZE || recordMagic(r) != RECORD_MAGIC) return false;
+  const tags = recordTagCount(r);
+  if (tags > MAX_RECORD_TAGS || recordUrlLength(r) > recordKeyLength(r)) return false;
+  return <u64>RECORD_HEADER_SIZE + <u64>recordKeyLength(r) + <u64>tags * TAG_SIZE <= available;
+}
+
+/** Whether the whole record at `r` is consistent and exactly as long as its size says. */
+export function recordFits(r: usize, available: u64): bool {
+  if (!recordHeadFits(r, available) || <u64>recordSize(r) != available) return false;
+  return recordSizeFor(recordKeyLength(r), recordTagCount(r), recordHeadersLength(r), recordBodyLength(r)) <= available;
 }

@@ -8,20 +8,24 @@
 // - reads are not atomic against writes (torn reads are frequent on tmpfs), so everything read
 //   is checked: the index entry's check word, then the envelope's position and checksum, then
 //   the full key. Anything that fails is a miss, never an answer;
-// - two writers of one key each write a whole record; the index names one or the other.
+// - two writers of one key each write a whole record; the index names one or the other;
+// - a purge clears index ways; anything that would name an entry again (a second chance) first
+//   checks that its way still names the version it read.
 //
 // Coherence with the per-instance memory front: every lookup reads the key's bucket from the
-// file, and the front's copy is used only when it is the very version the bucket names. So an
-// entry replaced, purged or evicted through any instance is never served from any front.
+// file, and the front's copy is used only when it is the very version the bucket names. Versions
+// are log positions, which never repeat (not even when the file is emptied). So an entry
+// replaced, purged or evicted through any instance is never served from any front.
 import { logDebug, logEnabled, logError, logWarn } from "../host/log";
 import { LOG_LEVEL_DEBUG } from "../abi/constants";
 import { ByteBuffer } from "../host/buffer";
+import { nowMillis } from "../host/clock";
 import { closeFile, fileSize, findPreopen, isStillNamed, openReadWrite, readAt, setFileSize, writeAt } from "../host/fs";
 import { MemoryStore } from "./memory";
 import { PurgeRequest, matchesPurge } from "./purge";
 import {
-  EntryMeta, RECORD_HEADER_SIZE, RECORD_MAGIC, RecordParts, recordKeyEquals, writeRecord, recordKeyHash, recordKeyLength,
-  recordMagic, recordSize, recordTagCount, recordUrlLength, recordVersion,
+  EntryMeta, RECORD_HEADER_SIZE, RecordParts, recordFits, recordHeadFits, recordKey, recordKeyEquals, recordKeyHash,
+  recordKeyLength, recordTagCount, recordUrlLength, recordVersion, writeRecord,
 } from "./record";
 import {
   BUCKET_SIZE, CONTROL_SIZE, CURSOR_OFFSET, ENTRY_SIZE, ENVELOPE_ALIGN, ENVELOPE_SIZE, Geometry, WAYS,
@@ -32,14 +36,19 @@ import { xxhash64 } from "./xxhash64";
 
 /** A record may use at most this fraction of the data log (so a wrap wastes little). */
 const MAX_RECORD_FRACTION: u64 = 4;
+/** Room for a record's header, key, tags and header lines besides its body. */
+const RECORD_HEAD_ALLOWANCE: u64 = 64 * 1024;
 /** A record hit while in the oldest quarter of the log is written again at the head. */
 const SECOND_CHANCE_NUMERATOR: u64 = 3;
 const SECOND_CHANCE_DENOMINATOR: u64 = 4;
 /**
- * Hits between two looks at the control block: the cursor (second chance only needs it roughly),
- * and whether the file is still our store.
+ * Lookups between two looks at the control block: the cursor (second chance only needs it
+ * roughly), and whether the file is still our store (an instance that only answers lookups must
+ * notice a file deleted, replaced or damaged by someone else too).
  */
-const CURSOR_REFRESH_HITS: u32 = 32;
+const CHECK_EVERY_LOOKUPS: u32 = 32;
+/** Purge failures: the store could not be read or written. */
+export const PURGE_FAILED: i64 = -1;
 /** Index bytes read or zeroed per call when a purge walks the index. */
 const INDEX_CHUNK: u32 = 64 * 1024;
 /** A record's head (header, key, tags) is read in one go when it is at most this long. */
@@ -66,29 +75,37 @@ export class SharedStore extends Store {
   private chunk: usize = 0;
   private meta: EntryMeta = new EntryMeta();
   private parts: RecordParts = new RecordParts();
-  /** The cursor as last read, and hits since. */
+  /** The largest envelope this store reads or writes. */
+  private maxRecordSize: u64;
+  /** The cursor as last read, and lookups since. */
   private cursor: u64 = 0;
-  private hitsSinceCursor: u32 = CURSOR_REFRESH_HITS;
+  private lookupsSinceCheck: u32 = 0;
+  /** An all-zero control block was seen once: another instance may be emptying the file. */
+  private zeroControlSeen: bool = false;
   /** Whether the record find() returned came from the front. */
   private foundInFront: bool = false;
   private conflictLogged: bool = false;
   /** Records that failed their checks and were skipped (torn, overwritten, corrupt). */
   corruptSkipped: u32 = 0;
 
-  private constructor(dirFd: i32, name: ArrayBuffer, fd: i32, geometry: Geometry, front: MemoryStore) {
+  private constructor(dirFd: i32, name: ArrayBuffer, fd: i32, geometry: Geometry, maxObjectSize: u64, front: MemoryStore) {
     super();
     this.dirFd = dirFd;
     this.name = name;
     this.fd = fd;
     this.geometry = geometry;
     this.front = front;
+    // Lengths read back from the file are trusted only up to what this store would write.
+    const byObject = <u64>ENVELOPE_SIZE + maxObjectSize + RECORD_HEAD_ALLOWANCE;
+    const byLog = geometry.dataSize / MAX_RECORD_FRACTION;
+    this.maxRecordSize = byObject < byLog ? byObject : byLog;
   }
 
   /**
    * Opens (or creates, or reclaims) `<directory>/<name>` as a store of exactly `limit` bytes.
    * Null with sharedStoreError set when the directory is not mounted or the file cannot be used.
    */
-  static open(directory: string, name: string, limit: u64, front: MemoryStore): SharedStore | null {
+  static open(directory: string, name: string, limit: u64, maxObjectSize: u64, front: MemoryStore): SharedStore | null {
     const dirFd = findPreopen(directory);
     if (dirFd < 0) {
       sharedStoreError = "key \"store.shared.path\": \"" + directory + "\" is not mounted: add it to the " +
@@ -104,7 +121,7 @@ export class SharedStore extends Store {
       return null;
     }
     const geometry = Geometry.forLimit(limit);
-    const store = new SharedStore(dirFd, fileName, fd, geometry, front);
+    const store = new SharedStore(dirFd, fileName, fd, geometry, maxObjectSize, front);
     if (!store.adopt()) {
       sharedStoreError = "key \"store.shared.path\": cannot size \"" + directory + "/" + name + "\" to " +
         limit.toString() + " bytes (is the volume full?)";
@@ -144,13 +161,16 @@ export class SharedStore extends Store {
   private empty(): bool {
     const g = this.geometry;
     // Log positions are versions, and memory fronts trust a matching version: they must never
-    // repeat. So the cursor goes on from where it was (a lap further, to be clear of it).
+    // repeat. The cursor goes on past where it was, and past the clock (in ms << 20, far ahead
+    // of any position written before), for a file that lost its control block.
     let cursor = this.cursor;
     const head = <u32>CURSOR_OFFSET + 8;
     if (readAt(this.fd, control, head, 0) == <i64>head && Geometry.isIntact(control)) {
       const previous = load<u64>(control, <usize>CURSOR_OFFSET);
       if (previous > cursor) cursor = previous;
     }
+    const byClock = <u64>nowMillis() << 20;
+    if (byClock > cursor) cursor = byClock;
     cursor = (cursor + g.dataSize + ENVELOPE_ALIGN - 1) & ~(ENVELOPE_ALIGN - 1);
     if (!setFileSize(this.fd, 0) || !setFileSize(this.fd, g.fileSize)) return false;
     memory.fill(control, 0, <usize>CONTROL_SIZE);
@@ -160,17 +180,17 @@ export class SharedStore extends Store {
     return writeAt(this.fd, control, <u32>CONTROL_SIZE, 0);
   }
 
+  /** Records in this instance's memory front (the file's own count would need a scan). */
   get count(): u32 {
     return this.front.count;
   }
 
-  /** The largest record (with its envelope) the log takes. */
-  get maxRecordSize(): u64 {
-    return this.geometry.dataSize / MAX_RECORD_FRACTION;
-  }
-
   find(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): usize {
     this.foundInFront = false;
+    if (++this.lookupsSinceCheck >= CHECK_EVERY_LOOKUPS) {
+      this.lookupsSinceCheck = 0;
+      if (this.currentCursor() < 0) return 0;
+    }
     const urlHash = xxhash64(key, urlLen);
     const way = this.newestWay(urlHash, keyHash);
     if (way < 0) return 0;
@@ -184,10 +204,11 @@ export class SharedStore extends Store {
       return inFront;
     }
     const r = this.readRecord(version - 1, entryLength(e));
-    if (r == 0 || recordKeyHash(r) != keyHash || !recordKeyEquals(r, key, keyLen)) {
-      if (r == 0) this.skipCorrupt(urlHash, way);
+    if (r == 0) {
+      this.skipCorrupt(urlHash, way);
       return 0;
     }
+    if (recordKeyHash(r) != keyHash || !recordKeyEquals(r, key, keyLen)) return 0; // a hash collision
     this.meta.copyFrom(r);
     this.front.put(this.meta, this.parts.of(r));
     return r;
@@ -196,24 +217,18 @@ export class SharedStore extends Store {
   /** Second chance: a record hit while near the end of its life is written again at the head. */
   touch(record: usize): void {
     if (this.foundInFront) this.front.touch(record);
-    if (++this.hitsSinceCursor >= CURSOR_REFRESH_HITS) {
-      // Also the moment to notice a file replaced or damaged by someone else, for an instance
-      // that only answers hits and so never stores.
-      this.hitsSinceCursor = 0;
-      const cursor = this.currentCursor();
-      if (cursor >= 0) this.cursor = <u64>cursor;
-    }
-    const position = recordVersion(record) - 1;
+    const version = recordVersion(record);
+    const position = version - 1;
     const age = this.cursor > position ? this.cursor - position : 0;
     if (age * SECOND_CHANCE_DENOMINATOR > this.geometry.dataSize * SECOND_CHANCE_NUMERATOR) {
       // The front is left alone: `record` may live in it, and the caller still reads it.
       this.meta.copyFrom(record);
-      this.append(this.meta, this.parts.of(record));
+      this.append(this.meta, this.parts.of(record), version);
     }
   }
 
   put(meta: EntryMeta, parts: RecordParts): bool {
-    if (!this.append(meta, parts)) return false;
+    if (!this.append(meta, parts, 0)) return false;
     this.front.put(meta, parts);
     return true;
   }
@@ -233,15 +248,26 @@ export class SharedStore extends Store {
     return removed;
   }
 
-  purge(request: PurgeRequest): u32 {
+  /** Entries purged, or PURGE_FAILED when the file could not be read or written. */
+  purge(request: PurgeRequest): i64 {
+    // The purge must reach the file every instance uses, not an orphan this one still holds.
+    if (this.currentCursor() < 0) return PURGE_FAILED;
     this.front.purge(request);
     if (request.all) {
       const count = this.scanIndex(request, false);
-      return this.empty() ? count : 0;
+      return count >= 0 && this.empty() ? count : PURGE_FAILED;
     }
-    let purged: u32 = 0;
-    for (let i = 0; i < request.urls.length; i++) purged += this.purgeUrl(unchecked(request.urls[i]));
-    if (request.prefixes.length > 0 || request.tags.length > 0) purged += this.scanIndex(request, true);
+    let purged: i64 = 0;
+    for (let i = 0; i < request.urls.length; i++) {
+      const n = this.purgeUrl(unchecked(request.urls[i]));
+      if (n < 0) return PURGE_FAILED;
+      purged += n;
+    }
+    if (request.prefixes.length > 0 || request.tags.length > 0) {
+      const n = this.scanIndex(request, true);
+      if (n < 0) return PURGE_FAILED;
+      purged += n;
+    }
     return purged;
   }
 
@@ -250,8 +276,8 @@ export class SharedStore extends Store {
   /**
    * Makes sure the file this instance writes is still the store: the one the directory names,
    * with our geometry. Someone may have deleted it, renamed another file over it, written over
-   * it or truncated it; instances check before each store (lookups need not: a damaged file
-   * only gives misses). Returns the cursor, or -1.
+   * it or truncated it; instances check before each store and purge, and every 32 lookups.
+   * Returns the cursor, or -1.
    */
   private currentCursor(): i64 {
     if (!isStillNamed(this.fd, this.dirFd, this.name)) {
@@ -261,14 +287,30 @@ export class SharedStore extends Store {
       this.fd = fd;
     }
     const size = <u32>CURSOR_OFFSET + 8;
-    if (readAt(this.fd, control, size, 0) != <i64>size || !this.geometry.matches(control)) {
+    const read = readAt(this.fd, control, size, 0) == <i64>size;
+    if (read && this.geometry.matches(control)) {
+      this.zeroControlSeen = false;
+    } else {
+      // Zeros where the control block should be: most likely another instance emptying the
+      // file right now (truncate, resize, control block). Emptying it again would drop what
+      // was stored since; so not this time, only if it is still so at the next look.
+      if (read && load<u32>(control) == 0 && !this.zeroControlSeen) {
+        this.zeroControlSeen = true;
+        return -1;
+      }
+      this.zeroControlSeen = false;
       if (!this.adopt()) return -1;
     }
-    return <i64>load<u64>(control, <usize>CURSOR_OFFSET); // adopt() leaves its control block there
+    const cursor = load<u64>(control, <usize>CURSOR_OFFSET); // adopt() leaves its control block there
+    this.cursor = cursor;
+    return <i64>cursor;
   }
 
-  /** Writes a record at the log's head and names it in the index. Sets meta.version. */
-  private append(meta: EntryMeta, parts: RecordParts): bool {
+  /**
+   * Writes a record at the log's head and names it in the index; sets meta.version. With
+   * `replaces` (a version), only if the key's way still names that version when it publishes.
+   */
+  private append(meta: EntryMeta, parts: RecordParts, replaces: u64): bool {
     const recordBytes = parts.recordSize;
     const total = <u64>ENVELOPE_SIZE + recordBytes;
     if (total > this.maxRecordSize) return false;
@@ -294,38 +336,45 @@ export class SharedStore extends Store {
     store<u64>(envelope, position, 8);
     store<u64>(envelope, xxhash64(envelope + 8, <u32>total - 8), 0);
     if (!writeAt(this.fd, envelope, <u32>total, g.dataOffset + position % g.dataSize)) return false;
-    return this.publish(xxhash64(parts.key, meta.urlLength), meta.keyHash, position, <u32>total, next);
+    return this.publish(xxhash64(parts.key, meta.urlLength), meta.keyHash, position, <u32>total, next, replaces);
   }
 
-  /** Names the record in its bucket: in the key's own way, else a free, dead or oldest one. */
-  private publish(urlHash: u64, keyHash: u64, position: u64, length: u32, cursor: u64): bool {
+  /**
+   * Names the record in its bucket: in the key's own way (other ways of the key, left by racing
+   * writers, are cleared), else a free way, else one whose record the log has overwritten, else
+   * the oldest. With `replaces`, only when the key's way still names that version.
+   */
+  private publish(urlHash: u64, keyHash: u64, position: u64, length: u32, cursor: u64, replaces: u64): bool {
     const offset = this.geometry.bucketOffset(urlHash);
     if (!this.readBucket(offset)) return false;
-    let chosen: i32 = -1;
-    let oldest: u64 = U64.MAX_VALUE;
-    let oldestWay: u32 = 0;
+    let own: i32 = -1;
     for (let w: u32 = 0; w < WAYS; w++) {
       const e = bucket + <usize>w * ENTRY_SIZE;
+      if (!entryIsValid(e) || entryUrlHash(e) != urlHash || entryKeyHash(e) != keyHash) continue;
+      if (own < 0) own = <i32>w;
+      else this.clearWay(offset, w);
+    }
+    if (replaces != 0 && (own < 0 || entryPositionPlusOne(bucket + <usize>own * ENTRY_SIZE) != replaces)) {
+      return false; // replaced or purged meanwhile: what we hold is no longer the entry
+    }
+    let way = own;
+    let overwritten: i32 = -1;
+    let oldest: u64 = U64.MAX_VALUE;
+    let oldestWay: u32 = 0;
+    for (let w: u32 = 0; way < 0 && w < WAYS; w++) {
+      const e = bucket + <usize>w * ENTRY_SIZE;
       if (!entryIsValid(e)) {
-        if (chosen < 0) chosen = <i32>w;
-        continue;
-      }
-      if (entryUrlHash(e) == urlHash && entryKeyHash(e) == keyHash) {
-        if (chosen < 0 || entryIsValid(bucket + <usize>chosen * ENTRY_SIZE)) {
-          chosen = <i32>w; // first copy of this key: reuse its way
-        } else {
-          this.clearWay(offset, w); // a duplicate from a race: one way per key
-        }
-        continue;
+        way = <i32>w;
+        break;
       }
       const entryPosition = entryPositionPlusOne(e) - 1;
-      if (entryPosition + this.geometry.dataSize < cursor && chosen < 0) chosen = <i32>w; // overwritten
+      if (overwritten < 0 && entryPosition + this.geometry.dataSize < cursor) overwritten = <i32>w;
       if (entryPosition < oldest) {
         oldest = entryPosition;
         oldestWay = w;
       }
     }
-    const way = chosen >= 0 ? <u32>chosen : oldestWay;
+    if (way < 0) way = overwritten >= 0 ? overwritten : <i32>oldestWay;
     encodeEntry(entryOut, urlHash, keyHash, position, length);
     return writeAt(this.fd, entryOut, ENTRY_SIZE, offset + <u64>way * ENTRY_SIZE);
   }
@@ -358,20 +407,20 @@ export class SharedStore extends Store {
     if (load<u64>(envelope, 8) != position) return 0;
     if (load<u64>(envelope, 0) != xxhash64(envelope + 8, length - 8)) return 0;
     const r = envelope + ENVELOPE_SIZE;
-    if (recordMagic(r) != RECORD_MAGIC || <u64>recordSize(r) + ENVELOPE_SIZE != <u64>length) return 0;
-    if (recordVersion(r) != position + 1) return 0;
+    if (!recordFits(r, <u64>(length - ENVELOPE_SIZE)) || recordVersion(r) != position + 1) return 0;
     return r;
   }
 
   /**
-   * Reads the head (header, key, tags) of the record an entry names, for a purge to match;
-   * 0 when it is not the record the entry names.
+   * Reads the head (header, key, tags) of the record the entry names, for a purge to match;
+   * 0 when it is not that record any more (overwritten, torn, or another key's). No checksum
+   * covers a head alone: every length in it is checked before use.
    */
   private readHead(e: usize): usize {
     const g = this.geometry;
     const position = entryPositionPlusOne(e) - 1;
     const length = entryLength(e);
-    if (length < ENVELOPE_SIZE + RECORD_HEADER_SIZE) return 0;
+    if (length < ENVELOPE_SIZE + RECORD_HEADER_SIZE || <u64>length > this.maxRecordSize) return 0;
     const buffer = this.readBuffer;
     buffer.reset();
     let want = length < HEAD_READ ? length : HEAD_READ;
@@ -379,59 +428,64 @@ export class SharedStore extends Store {
     const at = g.dataOffset + position % g.dataSize;
     if (readAt(this.fd, buffer.ptr, want, at) != <i64>want) return 0;
     let r = buffer.ptr + ENVELOPE_SIZE;
-    const head = ENVELOPE_SIZE + RECORD_HEADER_SIZE + recordKeyLength(r) + recordTagCount(r) * 8;
-    if (<u64>head > <u64>length) return 0;
+    if (load<u64>(buffer.ptr, 8) != position || !recordHeadFits(r, <u64>(length - ENVELOPE_SIZE))) return 0;
+    const head = ENVELOPE_SIZE + RECORD_HEADER_SIZE + recordKeyLength(r) + recordTagCount(r) * 8; // fits in length
     if (head > want) {
       buffer.reserve(head);
       if (readAt(this.fd, buffer.ptr, head, at) != <i64>head) return 0;
       r = buffer.ptr + ENVELOPE_SIZE;
+      if (load<u64>(buffer.ptr, 8) != position || !recordHeadFits(r, <u64>(length - ENVELOPE_SIZE))) return 0;
     }
-    const ok = load<u64>(buffer.ptr, 8) == position && recordMagic(r) == RECORD_MAGIC &&
-      recordVersion(r) == position + 1 && recordUrlLength(r) <= recordKeyLength(r);
-    return ok ? r : 0;
+    if (recordVersion(r) != position + 1 || recordKeyHash(r) != entryKeyHash(e)) return 0;
+    if (xxhash64(recordKey(r), recordUrlLength(r)) != entryUrlHash(e)) return 0;
+    return r;
   }
 
   // --- purge ---
 
-  private purgeUrl(url: ArrayBuffer): u32 {
+  /** Clears every way of the URL (all its variants); -1 when the bucket cannot be read. */
+  private purgeUrl(url: ArrayBuffer): i64 {
     const urlHash = xxhash64(changetype<usize>(url), <u32>url.byteLength);
     const offset = this.geometry.bucketOffset(urlHash);
-    if (!this.readBucket(offset)) return 0;
-    let purged: u32 = 0;
+    if (!this.readBucket(offset)) return PURGE_FAILED;
+    let purged: i64 = 0;
     for (let w: u32 = 0; w < WAYS; w++) {
       const e = bucket + <usize>w * ENTRY_SIZE;
-      if (entryIsValid(e) && entryUrlHash(e) == urlHash && this.clearWay(offset, w)) purged++;
+      if (!entryIsValid(e) || entryUrlHash(e) != urlHash) continue;
+      if (!this.clearWay(offset, w)) return PURGE_FAILED;
+      purged++;
     }
     return purged;
   }
 
   /**
    * Walks the whole index: O(entries), for an operator's request. Counts the entries the purge
-   * matches, and clears them when `clear` is set.
+   * matches, and clears them when `clear` is set; also clears ways whose record is gone (so no
+   * front keeps a copy of it alive). -1 when the file cannot be read or written.
    */
-  private scanIndex(request: PurgeRequest, clear: bool): u32 {
+  private scanIndex(request: PurgeRequest, clear: bool): i64 {
     const g = this.geometry;
     if (this.chunk == 0) this.chunk = heap.alloc(INDEX_CHUNK);
     const chunk = this.chunk;
-    let purged: u32 = 0;
+    let purged: i64 = 0;
     for (let start: u64 = 0; start < g.indexSize; start += INDEX_CHUNK) {
       const left = g.indexSize - start;
       const len = left < <u64>INDEX_CHUNK ? <u32>left : INDEX_CHUNK;
-      if (readAt(this.fd, chunk, len, g.indexOffset + start) != <i64>len) continue;
+      if (readAt(this.fd, chunk, len, g.indexOffset + start) != <i64>len) return PURGE_FAILED;
       for (let at: u32 = 0; at < len; at += ENTRY_SIZE) {
         const e = chunk + at;
         if (!entryIsValid(e)) continue;
+        let matches = true;
         if (!request.all) {
           const r = this.readHead(e);
-          if (r == 0 || !matchesPurge(r, request)) continue;
+          matches = r != 0 && matchesPurge(r, request);
+          if (r != 0 && !matches) continue;
         }
-        if (!clear) {
-          purged++;
-          continue;
-        }
+        if (matches) purged++;
+        if (!clear) continue;
         // One entry at a time, so that entries written meanwhile by others are kept.
         memory.fill(entryOut, 0, ENTRY_SIZE);
-        if (writeAt(this.fd, entryOut, ENTRY_SIZE, g.indexOffset + start + at)) purged++;
+        if (!writeAt(this.fd, entryOut, ENTRY_SIZE, g.indexOffset + start + at)) return PURGE_FAILED;
       }
     }
     return purged;

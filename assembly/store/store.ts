@@ -17,8 +17,8 @@ export abstract class Store {
   /** Removes the record under the key; false when there was none. */
   abstract remove(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): bool;
 
-  /** Removes every record the purge names; returns how many. */
-  abstract purge(request: PurgeRequest): u32;
+  /** Removes every record the purge names; returns how many, or -1 when the store failed. */
+  abstract purge(request: PurgeRequest): i64;
 
   /** Tells the eviction policy that a record answered a request. */
   abstract touch(record: usize): void;
