@@ -264,11 +264,18 @@ function readTop(r: Reader, c: Config, root: JsonValue, env: EnvLookup): void {
   }
 }
 
+/** Shorter purge tokens are accepted with a warning: they can be guessed. */
+const MIN_SAFE_TOKEN_LENGTH: i32 = 16;
+
 /** Settings that are valid but that an operator should hear about once, at start-up. */
 function collectWarnings(c: Config, warnings: string[]): void {
   if (c.purgeEnabled && c.sharedPath.length == 0) {
     warnings.push("purge is enabled without store.shared: each instance has its own memory store, " +
-      "so a purge only reaches the instance that receives it");
+      "so a purge only reaches the instance that receives it (each plugin instance logs this once)");
+  }
+  if (c.purgeEnabled && c.purgeToken.byteLength < MIN_SAFE_TOKEN_LENGTH) {
+    warnings.push("the purge token is shorter than " + MIN_SAFE_TOKEN_LENGTH.toString() + " characters: anyone " +
+      "who guesses it can empty the cache; use a random one, e.g. openssl rand -hex 32");
   }
 }
 

@@ -6,8 +6,8 @@
 // The fake host has no file system: blocks with store.shared are run here without it (every other key
 // is checked), and test/traefik/shared.test.mjs runs them whole through the real Traefik with a mount.
 // As Traefik's kubernetesCRD provider does, "urn:k8s:secret:<name>:<key>" in a Middleware's plugin
-// block is replaced by that key of a Secret of the same file and namespace (a missing one fails), and
-// the variables named by purge.tokenEnv are set.
+// block is replaced by that key of a Secret of the same file and namespace (or, for one the file tells
+// to create with kubectl rather than ship, a stand-in), and the variables named by purge.tokenEnv are set.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -109,7 +109,7 @@ function resolveSecrets(node, secrets, ns, label) {
     const parts = node.split(':');
     assert.equal(parts.length, 5, `${label}: malformed secret URN ${node}`);
     const values = secrets.get(`${ns}/${parts[3]}`);
-    assert.ok(values, `${label}: ${node}: no Secret ${ns}/${parts[3]} in this file`);
+    if (!values) return OUT_OF_BAND_SECRET; // created with kubectl, as the file says (checked below)
     assert.ok(parts[4] in values, `${label}: ${node}: Secret ${ns}/${parts[3]} has no key ${parts[4]}`);
     return values[parts[4]];
   }
@@ -117,6 +117,9 @@ function resolveSecrets(node, secrets, ns, label) {
   if (node && typeof node === 'object') return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, resolveSecrets(v, secrets, ns, label)]));
   return node;
 }
+
+/** The value given to a Secret the examples create with kubectl rather than ship. */
+const OUT_OF_BAND_SECRET = 'a-random-token-created-with-kubectl';
 
 /** Environment for the guest: every variable a purge.tokenEnv names. */
 function envFor(config) {
@@ -319,7 +322,7 @@ test('static + dynamic configuration: store.shared.path is a mounted guest direc
   assert.ok(purge >= 1, 'dynamic.yml has a middleware with purge');
 });
 
-test('Kubernetes shared store: Middleware with store.shared and a urn:k8s:secret purge token backed by a Secret; a route serves purge.path; headless Service for fan-out', () => {
+test('Kubernetes shared store: Middleware with store.shared and a urn:k8s:secret purge token whose Secret is created with kubectl, not shipped; a route serves purge.path; headless Service for fan-out', () => {
   const docs = load('kubernetes/shared-store.yaml');
   const [mw] = byKind(docs, 'Middleware').filter((m) => middlewareConfig(m)?.store?.shared);
   assert.ok(mw, 'a Middleware with store.shared');
@@ -327,10 +330,12 @@ test('Kubernetes shared store: Middleware with store.shared and a urn:k8s:secret
   assert.equal(cfg.store.shared.path, '/cache');
   assert.match(cfg.purge.token, /^urn:k8s:secret:[^:]+:[^:]+$/);
   const [, , , secretName, key] = cfg.purge.token.split(':');
-  const secret = byKind(docs, 'Secret').find((s) => s.metadata.name === secretName);
-  assert.ok(secret, `Secret ${secretName}`);
-  assert.equal(secret.metadata.namespace, mw.metadata.namespace, 'Traefik reads the Secret from the Middleware namespace');
-  assert.ok(key in (secret.stringData ?? secret.data ?? {}), `key ${key}`);
+  // The token is not shipped: the file says how to create its Secret, in the Middleware's namespace
+  // (where Traefik reads it), with a random value.
+  assert.equal(byKind(docs, 'Secret').length, 0, 'no Secret (with a token anyone can read) in the example');
+  const text = readFileSync(join(ROOT, 'examples', 'kubernetes', 'shared-store.yaml'), 'utf8');
+  assert.ok(text.includes(`kubectl -n ${mw.metadata.namespace} create secret generic ${secretName} --from-literal=${key}="$(openssl rand`),
+    `the file tells how to create Secret ${secretName} with key ${key} in namespace ${mw.metadata.namespace}`);
   const [ir] = byKind(docs, 'IngressRoute');
   assert.equal(ir.metadata.namespace, mw.metadata.namespace);
   const path = cfg.purge.path ?? PURGE_PATH_DEFAULT;

@@ -195,10 +195,10 @@ describe("purge configuration", () => {
     expect(r.warnings.length).toBe(0);
   });
   it("is enabled by a token, trimmed", () => {
-    const r = parseConfig('{"purge":{"token":" abc\\n","path":"/admin/purge"},"store":{"shared":{"path":"/c"}}}');
+    const r = parseConfig('{"purge":{"token":" abcdefghijklmnop\\n","path":"/admin/purge"},"store":{"shared":{"path":"/c"}}}');
     expect(r.error).toBe("");
     expect(r.config.purgeEnabled).toBe(true);
-    expect(text(r.config.purgeToken)).toBe("abc");
+    expect(text(r.config.purgeToken)).toBe("abcdefghijklmnop");
     expect(text(r.config.purgePath)).toBe("/admin/purge");
     expect(r.warnings.length).toBe(0);
   });
@@ -238,10 +238,16 @@ describe("purge configuration", () => {
     expectMentions(parseConfig('{"purge":{"token":"t","secret":"x"}}').error, '"purge.secret"');
   });
   it("warns when purge is enabled without a shared store", () => {
-    const r = parseConfig('{"purge":{"token":"t"}}');
+    const r = parseConfig('{"purge":{"token":"0123456789abcdef0123"}}');
     expect(r.error).toBe("");
     expect(r.warnings.length).toBe(1);
     expectMentions(r.warnings[0], "store.shared");
+  });
+  it("warns about a purge token short enough to guess", () => {
+    const r = parseConfig('{"purge":{"token":"t"},"store":{"shared":{"path":"/c"}}}');
+    expect(r.error).toBe("");
+    expect(r.warnings.length).toBe(1);
+    expectMentions(r.warnings[0], "shorter than 16");
   });
   it("leaves purge off when it is null", () => {
     const r = parseConfig('{"purge":null}');

@@ -111,42 +111,57 @@ class Parser {
     return v;
   }
 
+  /**
+   * A string's value. Without escapes, one substring; with them, the code units are gathered in
+   * one buffer and decoded once (appending per escape made long escaped strings quadratic).
+   */
   string(): string | null {
     this.pos++; // opening quote
-    let out = "";
-    let runStart = this.pos;
-    while (this.pos < this.text.length) {
-      const c = this.text.charCodeAt(this.pos);
+    const start = this.pos;
+    const n = this.text.length;
+    let i = start;
+    while (i < n) {
+      const c = this.text.charCodeAt(i);
       if (c == 0x22) {
-        out += this.text.substring(runStart, this.pos);
-        this.pos++;
-        return out;
+        this.pos = i + 1;
+        return this.text.substring(start, i);
       }
-      if (c == 0x5c) {
-        out += this.text.substring(runStart, this.pos);
-        this.pos++;
-        if (this.pos >= this.text.length) break;
-        const e = this.text.charCodeAt(this.pos);
-        this.pos++;
-        if (e == 0x6e) out += "\n";
-        else if (e == 0x74) out += "\t";
-        else if (e == 0x72) out += "\r";
-        else if (e == 0x62) out += "\b";
-        else if (e == 0x66) out += "\f";
-        else if (e == 0x75) {
-          if (this.pos + 4 > this.text.length) break;
-          const code = I32.parseInt(this.text.substr(this.pos, 4), 16);
-          if (isNaN<f64>(<f64>code) || code < 0) { this.fail("invalid \\u escape"); return null; }
-          out += String.fromCharCode(code);
-          this.pos += 4;
-        } else out += String.fromCharCode(e);
-        runStart = this.pos;
-        continue;
-      }
-      if (c < 0x20) { this.fail("control character in string"); return null; }
-      this.pos++;
+      if (c == 0x5c) break;
+      if (c < 0x20) return this.failString("control character in string");
+      i++;
     }
-    this.fail("unterminated string");
+    const units = new StaticArray<u16>(n - start); // a string's value is never longer than its source
+    let count = 0;
+    for (let j = start; j < i; j++) unchecked(units[count++] = <u16>this.text.charCodeAt(j));
+    while (i < n) {
+      let c = this.text.charCodeAt(i++);
+      if (c == 0x22) {
+        this.pos = i;
+        return String.UTF16.decodeUnsafe(changetype<usize>(units), <usize>count << 1);
+      }
+      if (c < 0x20) return this.failString("control character in string");
+      if (c == 0x5c) {
+        if (i >= n) break;
+        const e = this.text.charCodeAt(i++);
+        if (e == 0x6e) c = 0x0a;
+        else if (e == 0x74) c = 0x09;
+        else if (e == 0x72) c = 0x0d;
+        else if (e == 0x62) c = 0x08;
+        else if (e == 0x66) c = 0x0c;
+        else if (e == 0x22 || e == 0x5c || e == 0x2f) c = e;
+        else if (e == 0x75) {
+          c = i + 4 <= n ? hex4(this.text, i) : -1;
+          if (c < 0) return this.failString("invalid \\u escape (four hex digits expected)");
+          i += 4;
+        } else return this.failString("invalid escape \\" + String.fromCharCode(e));
+      }
+      unchecked(units[count++] = <u16>c);
+    }
+    return this.failString("unterminated string");
+  }
+
+  private failString(message: string): string | null {
+    this.fail(message);
     return null;
   }
 
@@ -204,4 +219,19 @@ export function parseJson(text: string): JsonResult {
   if (parser.error.length > 0) result.error = parser.error;
   else result.value = value;
   return result;
+}
+
+/** The value of four hex digits at `at`, or -1. */
+function hex4(text: string, at: i32): i32 {
+  let v = 0;
+  for (let k = 0; k < 4; k++) {
+    const c = text.charCodeAt(at + k);
+    let d: i32;
+    if (c >= 0x30 && c <= 0x39) d = c - 0x30;
+    else if (c >= 0x61 && c <= 0x66) d = c - 0x61 + 10;
+    else if (c >= 0x41 && c <= 0x46) d = c - 0x41 + 10;
+    else return -1;
+    v = (v << 4) | d;
+  }
+  return v;
 }

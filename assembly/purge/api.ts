@@ -4,7 +4,7 @@
 import { BODY_KIND_REQUEST, HEADER_KIND_REQUEST, LOG_LEVEL_DEBUG } from "../abi/constants";
 import { Config } from "../config";
 import { ByteBuffer } from "../host/buffer";
-import { readBody, readHeaderValues, readMethod, readUri } from "../host/http";
+import { readBody, readHeaderValues, readMethod, readUri, removeHeader } from "../host/http";
 import { logDebug, logEnabled, logError } from "../host/log";
 import { QUESTION, bytesEqual, equalsName, nextNul, trimmed } from "../http/bytes";
 import { AUTHORIZATION, HOST } from "../http/names";
@@ -32,8 +32,8 @@ let uriLength: u32 = 0;
 
 /**
  * Answers the request if it is a purge request; returns whether it did (handle_request then
- * returns 0 and does not call next). With purge off this costs nothing; on, two host calls
- * (method and URI) per request.
+ * returns 0 and does not call next). With purge off this costs nothing; on, three host calls
+ * per request (method, URI, and removing X-Purge-Token from what goes to the backend).
  */
 export function answerIfPurge(config: Config, store: Store): bool {
   if (!config.purgeEnabled) return false;
@@ -42,7 +42,11 @@ export function answerIfPurge(config: Config, store: Store): bool {
   uriStart = scratch.length;
   uriLength = readUri(scratch);
   const isPurgeMethod = equalsName(scratch.ptr, methodLength, PURGE_METHOD);
-  if (!isPurgeMethod && !isPurgePath(config.purgePath)) return false;
+  if (!isPurgeMethod && !isPurgePath(config.purgePath)) {
+    // The purge token is ours: it never travels on to the backend (which may be a third party).
+    removeHeader(HEADER_KIND_REQUEST, changetype<usize>(X_PURGE_TOKEN), <u32>X_PURGE_TOKEN.byteLength);
+    return false;
+  }
   if (!isPurgeMethod && !equalsName(scratch.ptr, methodLength, POST_METHOD)) {
     answerMethodNotAllowed(equalsName(scratch.ptr, methodLength, HEAD_METHOD));
     return true;

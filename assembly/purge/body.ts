@@ -8,6 +8,11 @@ import { TargetBuilder } from "./target";
 import { isTagSeparator, tagHash } from "./tags";
 
 const MEMBERS = ["urls", "prefixes", "tags", "all"];
+/**
+ * URLs, prefixes and tags in one request, at most: a scan compares every entry with every prefix
+ * and tag, so this bounds how long one purge holds its instance.
+ */
+export const MAX_PURGE_ITEMS: i32 = 1000;
 
 export class PurgeParse {
   request: PurgeRequest = new PurgeRequest();
@@ -33,6 +38,16 @@ export function parsePurgeBody(text: string, host: ArrayBuffer, config: Config):
       out.error = "unknown member \"" + root.keys[i] + "\" (known: " + MEMBERS.join(", ") + ")";
       return out;
     }
+  }
+  let items = 0;
+  for (let i = 0; i < 3; i++) {
+    const list = root.get(MEMBERS[i]);
+    if (list !== null && list.kind == JsonKind.Array) items += list.items.length;
+  }
+  if (items > MAX_PURGE_ITEMS) {
+    out.error = items.toString() + " urls, prefixes and tags: at most " + MAX_PURGE_ITEMS.toString() +
+      " in one request (send several)";
+    return out;
   }
   const builder = new TargetBuilder();
   readTargets(out, root, "urls", builder, host, config);

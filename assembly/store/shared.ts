@@ -47,6 +47,12 @@ const SECOND_CHANCE_DENOMINATOR: u64 = 4;
  * notice a file deleted, replaced or damaged by someone else too).
  */
 const CHECK_EVERY_LOOKUPS: u32 = 32;
+/**
+ * Cursors at or above this are corrupt. Positions start at the clock in ms << 20 (about 2^61
+ * today), so this leaves them room until the year 2100 and more, and keeps them far from
+ * wrapping u64.
+ */
+const MAX_CURSOR: u64 = (<u64>1) << 62;
 /** Purge failures: the store could not be read or written. */
 export const PURGE_FAILED: i64 = -1;
 /** Index bytes read or zeroed per call when a purge walks the index. */
@@ -138,7 +144,7 @@ export class SharedStore extends Store {
     const g = this.geometry;
     const size = fileSize(this.fd);
     const read = readAt(this.fd, control, <u32>CONTROL_SIZE, 0) == <i64>CONTROL_SIZE;
-    if (size == <i64>g.fileSize && read && g.matches(control)) return true;
+    if (size == <i64>g.fileSize && read && this.isOurs(control)) return true;
     if (read && Geometry.isIntact(control) && !g.matches(control)) {
       // A store made by another limit: a reload that changed it (the old instances soon go), or
       // two middlewares sharing one file with different limits, which would keep emptying it.
@@ -154,6 +160,11 @@ export class SharedStore extends Store {
     return this.empty();
   }
 
+  /** Whether the control block at `p` is an intact one of our geometry, with a sane cursor. */
+  private isOurs(p: usize): bool {
+    return this.geometry.matches(p) && load<u64>(p, <usize>CURSOR_OFFSET) < MAX_CURSOR;
+  }
+
   /**
    * Empties the file at once, however large: truncated to nothing and back (it is sparse), then
    * the control block. Instances reading meanwhile see short reads or zeros: misses.
@@ -167,7 +178,7 @@ export class SharedStore extends Store {
     const head = <u32>CURSOR_OFFSET + 8;
     if (readAt(this.fd, control, head, 0) == <i64>head && Geometry.isIntact(control)) {
       const previous = load<u64>(control, <usize>CURSOR_OFFSET);
-      if (previous > cursor) cursor = previous;
+      if (previous > cursor && previous < MAX_CURSOR) cursor = previous;
     }
     const byClock = <u64>nowMillis() << 20;
     if (byClock > cursor) cursor = byClock;
@@ -288,7 +299,7 @@ export class SharedStore extends Store {
     }
     const size = <u32>CURSOR_OFFSET + 8;
     const read = readAt(this.fd, control, size, 0) == <i64>size;
-    if (read && this.geometry.matches(control)) {
+    if (read && this.isOurs(control)) {
       this.zeroControlSeen = false;
     } else {
       // Zeros where the control block should be: most likely another instance emptying the

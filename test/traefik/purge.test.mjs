@@ -51,6 +51,7 @@ const routes = {
   "/p/local": page,
   "/p/unconfigured": page,
   "/p/env": page,
+  "/p/forwarded": (r) => ({ headers: { "Content-Type": "text/plain" }, body: `x-purge-token=${r.headers["x-purge-token"] ?? "-"} authorization=${r.headers.authorization ?? "-"}` }),
   [PURGE_PATH]: (r) => ({ headers: { "Content-Type": "text/plain" }, body: `ORIGIN PURGE PATH method=${r.method}` }),
 };
 
@@ -418,4 +419,10 @@ describe("other configurations", () => {
       await t.stop();
     }
   });
+});
+
+test("the purge token never reaches the backend in X-Purge-Token (Authorization is the backend's own)", async () => {
+  const r = await get("/p/forwarded", { headers: { "X-Purge-Token": TOKEN, Authorization: "Basic dXNlcjpwYXNz" } });
+  assert.equal(r.status, 200, show(r));
+  assert.equal(r.text, "x-purge-token=- authorization=Basic dXNlcjpwYXNz", show(r));
 });
