@@ -188,7 +188,7 @@ async function memory(origin) {
 /** The guest's own figures from the Go host: ns per hit and miss, memory pages, allocations. */
 function guest() {
   const bench = run("go", ["-C", "test/gohost", "test", "-run", "^$",
-    "-bench", "^(Hit1KiB|Hit64KiB|MissStore1KiB|SharedHitFront1KiB|SharedHitFile1KiB|SharedMissStore1KiB)$",
+    "-bench", "^Benchmark(Hit1KiB|Hit64KiB|MissStore1KiB|SharedHitFront1KiB|SharedHitFile1KiB|SharedMissStore1KiB)$",
     "-benchmem", "-count", String(ROUNDS), "-benchtime", QUICK ? "0.5s" : "2s"]);
   const ns = (name) => median([...bench.matchAll(new RegExp(`Benchmark${name}-\\d+\\s+\\d+\\s+([\\d.]+) ns/op`, "g"))]
     .map((m) => Number(m[1])));
