@@ -10,11 +10,8 @@ import { equalsName } from "../http/bytes";
 import { TAG_HASH_SIZE, appendTagHashes } from "../purge/tags";
 import { MAX_RECORD_TAGS } from "../store/record";
 
-/** More distinct tags than this and the response is not stored (a purge could not honour them all). */
-export const MAX_RESPONSE_TAGS: u32 = MAX_RECORD_TAGS;
-
 /** The hashes (u64 each) of the current response's distinct tags. */
-export const responseTags = new ByteBuffer(<u32>MAX_RESPONSE_TAGS * TAG_HASH_SIZE);
+export const responseTags = new ByteBuffer(<u32>MAX_RECORD_TAGS * TAG_HASH_SIZE);
 export let responseTagCount: u32 = 0;
 
 /** Values of one tag header while it is being read. */
@@ -36,7 +33,8 @@ export function isStrippedTagHeader(name: usize, nameLen: u32): bool {
 
 /**
  * Collects the tag hashes of the buffered response into responseTags / responseTagCount.
- * Returns false when it has more than MAX_RESPONSE_TAGS distinct tags: do not store it then.
+ * Returns false when it has more than MAX_RECORD_TAGS distinct tags: do not store it then (a
+ * purge could not honour them all).
  */
 export function collectResponseTags(config: Config): bool {
   responseTags.reset();
@@ -45,7 +43,7 @@ export function collectResponseTags(config: Config): bool {
     const name = unchecked(config.tagHeaders[i]);
     values.reset();
     if (readHeaderValues(HEADER_KIND_RESPONSE, changetype<usize>(name), <u32>name.byteLength, values) == 0) continue;
-    const count = appendTagHashes(responseTags, responseTagCount, values.ptr, values.length, MAX_RESPONSE_TAGS);
+    const count = appendTagHashes(responseTags, responseTagCount, values.ptr, values.length, MAX_RECORD_TAGS);
     if (count < 0) {
       responseTags.reset();
       responseTagCount = 0;

@@ -15,10 +15,10 @@ import (
 // `go test` runs the seeds; `go test -fuzz FuzzSharedStoreFile` explores.
 func FuzzSharedStoreFile(f *testing.F) {
 	f.Add([]byte{})
-	f.Add([]byte{0, 0, 0, 0, 0xff})                                // the magic
-	f.Add([]byte{64, 0, 0, 0, 0x80, 71, 0, 0, 0, 0x7f})             // the cursor
-	f.Add([]byte{0x10, 0x10, 0, 0, 1, 0x18, 0x10, 0, 0, 0x40})       // an index way: key hash, position
-	f.Add([]byte{0x1c, 0x10, 0, 0, 0xff, 0x1d, 0x10, 0, 0, 0xff})    // an index way: length
+	f.Add([]byte{0, 0, 0, 0, 0xff})                               // the magic
+	f.Add([]byte{64, 0, 0, 0, 0x80, 71, 0, 0, 0, 0x7f})           // the cursor
+	f.Add([]byte{0x10, 0x10, 0, 0, 1, 0x18, 0x10, 0, 0, 0x40})    // an index way: key hash, position
+	f.Add([]byte{0x1c, 0x10, 0, 0, 0xff, 0x1d, 0x10, 0, 0, 0xff}) // an index way: length
 	f.Add([]byte{0x44, 0, 2, 0, 0xff, 0x57, 0, 2, 0, 0x20, 0x90, 0, 2, 0, 7})
 	f.Fuzz(func(t *testing.T, damage []byte) {
 		const keys = 12

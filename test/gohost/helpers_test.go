@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-
 )
 
 // wasmOrFail loads build/plugin.wasm or fails the test with "run npm run build".

@@ -29,6 +29,17 @@ func taggedBackend(version *atomic.Int32) *Backend {
 	})
 }
 
+// twoMiddlewaresOnOneFile: one instance each (one Go P, no GC), both on one shared store file of
+// 4 MiB with purge on, in front of taggedBackend; version is what the backend answers now (1).
+func twoMiddlewaresOnOneFile(t *testing.T) (version *atomic.Int32, dir string, a, b *Host) {
+	oneInstance(t)
+	version = &atomic.Int32{}
+	version.Store(1)
+	backend, dir := taggedBackend(version), t.TempDir()
+	cfg := sharedConfig("4Mi", "512Ki", purgeTokenConfig())
+	return version, dir, newHostWith(t, cfg, backend, mountOf(dir)), newHostWith(t, cfg, backend, mountOf(dir))
+}
+
 func servedVersion(res *Result, path string) string {
 	line, _, _ := strings.Cut(string(res.Body), "\n")
 	return strings.TrimPrefix(line, path+" ")
@@ -38,13 +49,7 @@ func servedVersion(res *Result, path string) string {
 // over: the instance that stored the entry still has it in its memory front, and its view of
 // the log's cursor is old, so the way alone decides whether it serves it.
 func TestSharedTagPurgeReachesAFrontWhoseRecordIsGone(t *testing.T) {
-	oneInstance(t)
-	var version atomic.Int32
-	version.Store(1)
-	backend, dir := taggedBackend(&version), t.TempDir()
-	cfg := sharedConfig("4Mi", "512Ki", purgeTokenConfig())
-	a := newHostWith(t, cfg, backend, mountOf(dir))
-	b := newHostWith(t, cfg, backend, mountOf(dir))
+	version, _, a, b := twoMiddlewaresOnOneFile(t)
 	a.Do(get("/k"))
 	for i := 0; i < 12; i++ { // about 5 MiB through a 4 MiB store, by the other instance
 		b.Do(get(fmt.Sprintf("/fill/%d", i)))
@@ -61,13 +66,7 @@ func TestSharedTagPurgeReachesAFrontWhoseRecordIsGone(t *testing.T) {
 // A purge through an instance that still holds a store file someone removed must reach the file
 // every other instance uses now, not the orphan.
 func TestSharedPurgeThroughAnInstanceHoldingARemovedFile(t *testing.T) {
-	oneInstance(t)
-	var version atomic.Int32
-	version.Store(1)
-	backend, dir := taggedBackend(&version), t.TempDir()
-	cfg := sharedConfig("4Mi", "512Ki", purgeTokenConfig())
-	a := newHostWith(t, cfg, backend, mountOf(dir))
-	b := newHostWith(t, cfg, backend, mountOf(dir))
+	version, dir, a, b := twoMiddlewaresOnOneFile(t)
 	a.Do(get("/k"))
 	if err := os.Remove(filepath.Join(dir, storeFileName)); err != nil {
 		t.Fatal(err)
@@ -91,11 +90,7 @@ func TestSharedPurgeThroughAnInstanceHoldingARemovedFile(t *testing.T) {
 // reads only heads: a corrupt tag count (here 2^29, whose size in bytes wraps 32 bits) must not
 // send the guest off its memory.
 func TestSharedCorruptRecordHeadsNeverTrapAPurge(t *testing.T) {
-	oneInstance(t)
-	var version atomic.Int32
-	version.Store(1)
-	backend, dir := taggedBackend(&version), t.TempDir()
-	a := newHostWith(t, sharedConfig("4Mi", "512Ki", purgeTokenConfig()), backend, mountOf(dir))
+	_, dir, a, _ := twoMiddlewaresOnOneFile(t)
 	for i := 0; i < 8; i++ {
 		a.Do(get(fmt.Sprintf("/k/%d", i)))
 	}
