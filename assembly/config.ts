@@ -30,6 +30,8 @@ export const MAX_SHARED_LIMIT: i64 = 1024 * GIB;
 export const MAX_OBJECT_SHARED_FRACTION: i64 = 8;
 export const DEFAULT_PURGE_PATH = "/_cache/purge";
 export const DEFAULT_TAG_HEADERS = ["Surrogate-Key", "Cache-Tag"];
+/** RFC 9213 targeted cache-control fields, in precedence order. */
+export const DEFAULT_TARGETED_FIELDS = ["CDN-Cache-Control"];
 
 export class Config {
   maxTtlMs: i64 = DEFAULT_MAX_TTL_MS;
@@ -58,6 +60,16 @@ export class Config {
   /** Lowercase names of the response headers whose values are tags. */
   tagHeaders: ArrayBuffer[] = defaultTagHeaders();
   keepTagHeaders: bool = false;
+  /** Ignore the request's Cache-Control and Pragma (no-cache, max-age, min-fresh, max-stale, only-if-cached, no-store). */
+  ignoreRequestCacheControl: bool = false;
+  /** Without explicit freshness: 10 % of (Date - Last-Modified), capped by maxTtl, instead of defaultTtl. */
+  heuristicFreshness: bool = false;
+  /** Lowercase RFC 9213 field names in precedence order; the first present replaces Cache-Control. Empty = off. */
+  targetedFields: ArrayBuffer[] = lowercaseNames(DEFAULT_TARGETED_FIELDS);
+  /** Every stored response's stale-while-revalidate window is at least this (unless it forbids serving stale). */
+  maxStaleMs: i64 = 0;
+  /** Serve stale up to this long past freshness when the backend fails (unless the response forbids serving stale). */
+  staleIfErrorMs: i64 = 0;
 
   isExcluded(status: u32): bool {
     for (let i = 0; i + 1 < this.excludedStatus.length; i += 2) {
@@ -68,8 +80,12 @@ export class Config {
 }
 
 function defaultTagHeaders(): ArrayBuffer[] {
+  return lowercaseNames(DEFAULT_TAG_HEADERS);
+}
+
+function lowercaseNames(list: string[]): ArrayBuffer[] {
   const names: ArrayBuffer[] = [];
-  for (let i = 0; i < DEFAULT_TAG_HEADERS.length; i++) names.push(String.UTF8.encode(DEFAULT_TAG_HEADERS[i].toLowerCase()));
+  for (let i = 0; i < list.length; i++) names.push(String.UTF8.encode(list[i].toLowerCase()));
   return names;
 }
 
@@ -103,7 +119,8 @@ function parseStatus(text: string): i32 {
 }
 
 const TOP_KEYS = ["maxTtl", "defaultTtl", "methods", "excludedResponseCodes", "maxObjectSize", "store", "key",
-  "setCookie", "cacheName", "disableCacheStatusHeader", "logLevel", "purge", "tagHeaders", "keepTagHeaders"];
+  "setCookie", "cacheName", "disableCacheStatusHeader", "logLevel", "purge", "tagHeaders", "keepTagHeaders",
+  "ignoreRequestCacheControl", "heuristicFreshness", "targetedCacheControl", "maxStale", "staleIfError"];
 const STORE_KEYS = ["memory", "shared"];
 const MEMORY_KEYS = ["limit"];
 const SHARED_KEYS = ["path", "limit"];
@@ -172,6 +189,19 @@ function readKey(r: Reader, c: Config, v: JsonValue): void {
       }
       c.keyHeaders.push(String.UTF8.encode(names[i].toLowerCase()));
     }
+  }
+}
+
+/** targetedCacheControl: header names in precedence order; an empty list (or null) turns the feature off. */
+function readTargetedFields(r: Reader, c: Config, v: JsonValue): void {
+  const names = r.list("targetedCacheControl", v);
+  c.targetedFields = [];
+  for (let i = 0; i < names.length; i++) {
+    if (!isToken(names[i])) {
+      r.failItem("targetedCacheControl", "header names", names[i]);
+      return;
+    }
+    c.targetedFields.push(String.UTF8.encode(names[i].toLowerCase()));
   }
 }
 
@@ -246,6 +276,16 @@ function readTop(r: Reader, c: Config, root: JsonValue, env: EnvLookup): void {
   if (v !== null) readTagHeaders(r, c, v);
   v = root.get("keepTagHeaders");
   if (v !== null) c.keepTagHeaders = r.boolean("keepTagHeaders", v);
+  v = root.get("ignoreRequestCacheControl");
+  if (v !== null) c.ignoreRequestCacheControl = r.boolean("ignoreRequestCacheControl", v);
+  v = root.get("heuristicFreshness");
+  if (v !== null) c.heuristicFreshness = r.boolean("heuristicFreshness", v);
+  v = root.get("targetedCacheControl");
+  if (v !== null) readTargetedFields(r, c, v);
+  v = root.get("maxStale");
+  if (v !== null) c.maxStaleMs = r.duration("maxStale", v);
+  v = root.get("staleIfError");
+  if (v !== null) c.staleIfErrorMs = r.duration("staleIfError", v);
   // Unset, the object size follows a small store down; set, it must fit in it.
   const shared = c.sharedPath.length > 0;
   if (maxObjectSize === null && c.maxObjectSize > c.memoryLimit / MAX_OBJECT_FRACTION) {

@@ -1,35 +1,52 @@
 // The two phases of a request (see README "How caching decisions are made"):
-//   handle_request  read the request, decide, answer from the store or forward;
-//   handle_response for a forward that may be stored: read the response, store it, add headers.
+//   handle_request  read the request, find the stored response (through its Vary marker), decide
+//                   with policy/reuse: answer it (fresh, stale allowed, or stale while another
+//                   request refreshes), or forward (conditionally when it can be validated);
+//   handle_response for a buffered forward: a 304 freshens the entry and answers from it, a
+//                   backend failure is answered from it when stale-if-error allows, a write
+//                   invalidates, anything else may be stored.
 // A request is pinned to one instance from handle_request to the end of handle_response, so the
 // state between the two phases lives in module globals.
 import { Config, parseConfig } from "./config";
 import { ByteBuffer } from "./host/buffer";
 import { nowMillis } from "./host/clock";
-import { enableResponseBuffering, readConfig } from "./host/http";
+import { enableResponseBuffering, readConfig, statusCode } from "./host/http";
 import { getEnv } from "./host/environ";
 import { logDebug, logError, logEnabled, logWarn, setLogLevel } from "./host/log";
 import { answerIfPurge } from "./purge/api";
 import { collectResponseTags, configureTags, responseTagCount, responseTags, stripTagHeaders } from "./exchange/tags";
 import { LOG_LEVEL_DEBUG } from "./abi/constants";
-import { Forward } from "./http/cache_status";
-import { STATUS_BYPASS, STATUS_EXPIRED, STATUS_MISS } from "./http/names";
-import { writeConfigurationError, writeStatusHeaders, writeStoredResponse } from "./exchange/answer";
-import { key, keyHash, keyUrlLength, readRequestDetails, readRequestMethod } from "./exchange/request";
-import { body, readResponseBody, readResponseHead, storedHeaders } from "./exchange/response";
-import { Method, RequestFacts, ResponseFacts } from "./policy/facts";
+import { Detail, Forward } from "./http/cache_status";
+import { CONTENT_LENGTH } from "./http/names";
 import {
-  MS_PER_SECOND, correctedInitialAge, currentAge, freshnessLifetime, remainingFreshness,
-} from "./policy/freshness";
+  STATUS_BYPASS, STATUS_EXPIRED, STATUS_HIT, STATUS_MISS, STATUS_REVALIDATED, STATUS_STALE, STATUS_UPDATING,
+} from "./http/names";
+import {
+  STATUS_NOT_MODIFIED, readPresentNames, removeResponseHeader, removeResponseHeaders, writeAge, writeConfigurationError,
+  writeForwardStatus, writeGatewayTimeout, writeHitStatus, writeNeitherStatus, writeStatusAndBody, writeStoredHeaders,
+} from "./exchange/answer";
+import {
+  baseKeyLength, key, keyHash, keyUrlLength, readRequestDetails, readRequestMethod, truncateKey, useVariantKey,
+} from "./exchange/request";
+import { body, readLinesFacts, readResponseBody, readResponseHead, storedHeaders, varyNames } from "./exchange/response";
+import { readStoredFacts } from "./cache/entry";
+import { invalidateAfterWrite, invalidates } from "./cache/invalidate";
+import { claimRefresh } from "./cache/lease";
+import { addValidators, clientValidatorMatches, freshen, freshenedHeaders, headResponseDiffers, notModifiedSelects } from "./cache/revalidate";
+import { findVariant, isVaryMarker, recordVariant } from "./cache/variants";
+import { Method, RequestFacts, ResponseFacts } from "./policy/facts";
+import { MS_PER_SECOND, correctedInitialAge, freshnessLifetime } from "./policy/freshness";
 import { RequestDecision, decideRequest } from "./policy/request";
+import { Reuse, isBackendFailure, measured, reuseOf, staleIfErrorAllows } from "./policy/reuse";
 import {
   NotStorable, allowsAuthorizedReuse, checkStorable, describeNotStorable, isLastingReason,
 } from "./policy/storable";
 import { MemoryStore } from "./store/memory";
 import { SharedStore, sharedStoreError } from "./store/shared";
 import {
-  EntryMeta, RECORD_FLAG_AUTHORIZED_OK, RECORD_FLAG_PASS, RecordParts, recordFlags, recordFreshnessLifetime, recordInitialAge,
-  recordResponseTime, recordStoredAt,
+  EntryMeta, RECORD_FLAG_AUTHORIZED_OK, RECORD_FLAG_IMMUTABLE, RECORD_FLAG_LEASE, RECORD_FLAG_NO_CACHE,
+  RECORD_FLAG_NO_STALE, RECORD_FLAG_PASS, RecordParts, recordBody, recordBodyLength, recordFlags,
+  recordFreshnessLifetime, recordHeaders, recordHeadersLength, recordStatus, recordStoredAt, recordTagCount, recordTags,
 } from "./store/record";
 import { Store } from "./store/store";
 
@@ -89,23 +106,37 @@ const configError = refusal(parsed.error.length > 0 ? parsed.error : storeError)
 
 const request = new RequestFacts();
 const response = new ResponseFacts();
+/** The facts of a stored response freshened by a 304. */
+const freshened = new ResponseFacts();
 const meta = new EntryMeta();
 const parts = new RecordParts();
-/** Set when handle_request forwarded with response buffering, so handle_response must act. */
-let pendingStore = false;
+
+const enum Pending {
+  /** Nothing to do in handle_response (the response streams). */
+  None,
+  /** A GET or HEAD whose answer may be stored, validates a stored one, or may fall back on it. */
+  Response,
+  /** An unsafe method: a non-error answer invalidates (§4.4). */
+  Invalidation,
+}
+let pending = Pending.None;
 let pendingStatus: ArrayBuffer = STATUS_MISS;
 let pendingReason: Forward = Forward.UriMiss;
 let requestTime: i64 = 0;
+/** The key length under which a stale entry was found (0: none): validated, or the stale-if-error fallback. */
+let staleKeyLength: u32 = 0;
+/** The forwarded request carries the stored response's validators (not the client's own). */
+let askedWithOurs = false;
 
 /** Forwards without buffering: our headers go on first and the backend's response streams. */
 function forwardUntouched(status: ArrayBuffer, reason: Forward): u64 {
-  if (config.statusHeaders) writeStatusHeaders(status, cacheName, reason, false);
+  if (config.statusHeaders) writeForwardStatus(status, cacheName, reason, 0, false);
   return CALL_NEXT;
 }
 
-/** Forwards with response buffering; handle_response stores the answer if it may. */
-function forwardForStore(status: ArrayBuffer, reason: Forward, now: i64): u64 {
-  pendingStore = true;
+/** Forwards with response buffering, for handle_response to act on the answer. */
+function forwardBuffered(kind: Pending, status: ArrayBuffer, reason: Forward, now: i64): u64 {
+  pending = kind;
   pendingStatus = status;
   pendingReason = reason;
   requestTime = now;
@@ -114,7 +145,9 @@ function forwardForStore(status: ArrayBuffer, reason: Forward, now: i64): u64 {
 }
 
 export function handleRequest(): u64 {
-  pendingStore = false;
+  pending = Pending.None;
+  staleKeyLength = 0;
+  askedWithOurs = false;
   if (configError !== null) {
     writeConfigurationError(configError!);
     return ANSWERED;
@@ -123,56 +156,192 @@ export function handleRequest(): u64 {
   readRequestMethod(request);
   if (request.method == Method.Other) return forwardUntouched(STATUS_BYPASS, Forward.Method);
   readRequestDetails(request, config);
+  const now = nowMillis();
+  if (request.method == Method.Unsafe) {
+    // The URL is keyed only when it can be: an unkeyable one was never stored either.
+    if (!request.keyable) return forwardUntouched(STATUS_BYPASS, Forward.Method);
+    return forwardBuffered(Pending.Invalidation, STATUS_BYPASS, Forward.Method, now);
+  }
   const decision = decideRequest(request, config);
   if (decision == RequestDecision.BypassMethod) return forwardUntouched(STATUS_BYPASS, Forward.Method);
-  if (decision == RequestDecision.BypassRequest) return forwardUntouched(STATUS_BYPASS, Forward.Request);
+  if (decision == RequestDecision.BypassConfig) return forwardUntouched(STATUS_BYPASS, Forward.Bypass);
+  if (decision == RequestDecision.BypassRequest) return forwardUntouched(STATUS_BYPASS, Forward.Bypass);
 
-  const now = nowMillis();
-  const isHead = request.method == Method.Head;
-  if (decision == RequestDecision.Refresh) {
-    return isHead ? forwardUntouched(STATUS_BYPASS, Forward.Request) : forwardForStore(STATUS_BYPASS, Forward.Request, now);
-  }
-
-  const record = store.find(keyHash, key.ptr, key.length, keyUrlLength);
-  let status = STATUS_MISS;
+  let record = store.find(keyHash, key.ptr, key.length, keyUrlLength);
   let reason = Forward.UriMiss;
+  if (record != 0 && isVaryMarker(record)) {
+    record = findVariant(store, record);
+    if (record == 0) reason = Forward.VaryMiss;
+  }
   if (record != 0 && (recordFlags(record) & RECORD_FLAG_PASS) != 0) {
     // The last response could not be stored: stream this one rather than buffer it.
-    if (now - recordStoredAt(record) < recordFreshnessLifetime(record)) return forwardUntouched(status, reason);
-  } else if (record != 0) {
-    if (request.hasAuthorization && (recordFlags(record) & RECORD_FLAG_AUTHORIZED_OK) == 0) {
-      // §3.5: this stored response may not answer a request with Authorization.
-      status = STATUS_BYPASS;
-      reason = Forward.Request;
-    } else {
-      const initialAge = recordInitialAge(record);
-      const responseTime = recordResponseTime(record);
-      const remaining = remainingFreshness(recordFreshnessLifetime(record), initialAge, responseTime,
-        recordStoredAt(record), now, config);
-      if (remaining > 0) {
-        store.touch(record);
-        writeStoredResponse(record, isHead, currentAge(initialAge, responseTime, now) / MS_PER_SECOND,
-          remaining / MS_PER_SECOND, config.statusHeaders, cacheName);
-        return ANSWERED;
-      }
-      status = STATUS_EXPIRED;
-      reason = Forward.Stale;
+    if (now - recordStoredAt(record) < recordFreshnessLifetime(record) && !request.cacheControl.onlyIfCached) {
+      return forwardUntouched(STATUS_MISS, reason);
+    }
+    record = 0;
+  }
+  if (record != 0 && (recordFlags(record) & RECORD_FLAG_LEASE) != 0) record = 0;
+  if (record == 0) return forwardMiss(reason, now);
+  if (request.hasAuthorization && (recordFlags(record) & RECORD_FLAG_AUTHORIZED_OK) == 0) {
+    // §3.5: this stored response may not answer a request with Authorization.
+    return forwardFetch(STATUS_BYPASS, Forward.Request, now);
+  }
+  const stored = readStoredFacts(record);
+  const reuse = reuseOf(stored, request, config, now);
+  if (reuse == Reuse.Fresh) return answerFromStore(record, STATUS_HIT, Detail.None);
+  if (reuse == Reuse.Stale) return answerFromStore(record, STATUS_STALE, Detail.MaxStale);
+  if (reuse == Reuse.StaleWhileRevalidate) {
+    // Another request (in any instance) refreshes it: this one gets it stale meanwhile.
+    if (request.cacheControl.onlyIfCached || !claimRefresh(store, stored.storedAt, now)) {
+      return answerFromStore(record, STATUS_UPDATING, Detail.StaleWhileRevalidate);
+    }
+  } else if (request.cacheControl.onlyIfCached) {
+    return answerGatewayTimeout();
+  }
+  // Validate: with the stored validators unless the client sent its own (passed through as is).
+  staleKeyLength = key.length;
+  if (!request.isConditional) askedWithOurs = addValidators(record);
+  return forwardBuffered(Pending.Response, STATUS_EXPIRED, Forward.Stale, now);
+}
+
+/** Nothing usable stored. */
+function forwardMiss(reason: Forward, now: i64): u64 {
+  if (request.cacheControl.onlyIfCached) return answerGatewayTimeout();
+  return forwardFetch(STATUS_MISS, reason, now);
+}
+
+/** Forwards to fetch a response to store; a HEAD's has no body to store, so it streams. */
+function forwardFetch(status: ArrayBuffer, reason: Forward, now: i64): u64 {
+  if (request.method == Method.Head) return forwardUntouched(status, reason);
+  return forwardBuffered(Pending.Response, status, reason, now);
+}
+
+/** only-if-cached (§5.2.1.7) and nothing the client accepts is stored. */
+function answerGatewayTimeout(): u64 {
+  if (config.statusHeaders) writeNeitherStatus(STATUS_MISS, cacheName, Detail.OnlyIfCached);
+  writeGatewayTimeout();
+  return ANSWERED;
+}
+
+/** Answers from the record `reuseOf` measured: whole, or a 304 when the client's conditional matches. */
+function answerFromStore(record: usize, status: ArrayBuffer, detail: Detail): u64 {
+  store.touch(record);
+  const lines = recordHeaders(record);
+  const linesLen = recordHeadersLength(record);
+  const stored = recordStatus(record);
+  const notModified = request.isConditional && stored >= 200 && stored < 300 &&
+    clientValidatorMatches(lines, linesLen, request);
+  writeStoredHeaders(lines, linesLen, notModified, false);
+  writeAge(measured.age / MS_PER_SECOND);
+  if (config.statusHeaders) writeHitStatus(status, cacheName, ttlSeconds(measured.remaining), detail);
+  writeStatusAndBody(notModified ? STATUS_NOT_MODIFIED : stored, recordBody(record), recordBodyLength(record),
+    request.method == Method.Head, false);
+  return ANSWERED;
+}
+
+/** Whole seconds of freshness left, rounded down (so a stale entry shows a negative ttl). */
+function ttlSeconds(remaining: i64): i64 {
+  return remaining >= 0 ? remaining / MS_PER_SECOND : -((-remaining + MS_PER_SECOND - 1) / MS_PER_SECOND);
+}
+
+// --- handle_response ---
+
+export function handleResponse(reqCtx: u32, isError: u32): void {
+  const kind = pending;
+  pending = Pending.None;
+  if (kind == Pending.None) return;
+  const status = isError != 0 ? 0 : statusCode();
+  if (kind == Pending.Invalidation) {
+    if (status != 0 && invalidates(status)) invalidateAfterWrite(store, config);
+    if (config.statusHeaders) writeForwardStatus(pendingStatus, cacheName, pendingReason, status, false);
+    return;
+  }
+  const now = nowMillis();
+  if (staleKeyLength > 0) {
+    if ((status == 0 || isBackendFailure(status)) && answerStaleOnError(now)) return;
+    if (status == STATUS_NOT_MODIFIED && answerFreshened(now)) return;
+    if (request.method == Method.Head && status == 200) forgetIfHeadDiffers();
+  }
+  const stored = status != 0 && request.method == Method.Get && storeResponse(now);
+  if (status != 0) stripTagHeaders(config);
+  if (config.statusHeaders) writeForwardStatus(pendingStatus, cacheName, pendingReason, status, stored);
+}
+
+/** The stale entry found by handle_request, if it is still stored (as a response). */
+function staleEntry(): usize {
+  truncateKey(staleKeyLength);
+  const record = store.find(keyHash, key.ptr, key.length, keyUrlLength);
+  if (record == 0 || (recordFlags(record) & (RECORD_FLAG_PASS | RECORD_FLAG_LEASE)) != 0 || isVaryMarker(record)) return 0;
+  return record;
+}
+
+/** stale-if-error (RFC 5861 §4): the backend failed; answer with the stored response instead. */
+function answerStaleOnError(now: i64): bool {
+  const record = staleEntry();
+  if (record == 0 || !staleIfErrorAllows(readStoredFacts(record), request, config, now)) return false;
+  removeResponseHeaders();
+  writeStoredHeaders(recordHeaders(record), recordHeadersLength(record), false, false);
+  writeAge(measured.age / MS_PER_SECOND);
+  if (config.statusHeaders) writeHitStatus(STATUS_STALE, cacheName, ttlSeconds(measured.remaining), Detail.StaleIfError);
+  writeStatusAndBody(recordStatus(record), recordBody(record), recordBodyLength(record), request.method == Method.Head, true);
+  return true;
+}
+
+/**
+ * A 304 for the stale entry (§4.3.3, §4.3.4): its headers freshen the stored ones, the entry is
+ * stored again with its body, and the client gets the stored response (or the 304 itself when it
+ * asked with its own validators). False when the 304 is not about the stored response.
+ */
+function answerFreshened(now: i64): bool {
+  const record = staleEntry();
+  if (record == 0 || !notModifiedSelects(record, askedWithOurs)) return false;
+  readResponseHead(response, now, config);
+  freshen(record, storedHeaders.ptr, storedHeaders.length);
+  readLinesFacts(freshenedHeaders.ptr, freshenedHeaders.length, freshened, now, config);
+  freshened.status = recordStatus(record);
+  freshened.age = response.age;
+  // The record may be overwritten by storing: its body and tags are copied out first.
+  body.reset();
+  body.appendBytes(recordBody(record), recordBodyLength(record));
+  const tagCount = recordTagCount(record);
+  responseTags.reset();
+  responseTags.appendBytes(recordTags(record), tagCount * 8);
+  let stored = false;
+  if (!response.hasSetCookie || config.stripSetCookie) {
+    const lifetime = freshnessLifetime(freshened, now, config);
+    if (checkStorable(request, freshened, config) == NotStorable.No && (lifetime > 0 || freshened.hasValidator)) {
+      describeEntry(freshened, now, correctedInitialAge(freshened, requestTime, now), lifetime);
+      stored = store.put(meta, parts.set(key.ptr, key.length, responseTags.ptr, tagCount,
+        freshenedHeaders.ptr, freshenedHeaders.length, body.ptr, body.length));
     }
   }
-  // A HEAD response has no body to store: forward it as is.
-  if (isHead) return forwardUntouched(status, reason);
-  return forwardForStore(status, reason, now);
+  if (askedWithOurs) {
+    // The client asked unconditionally: it gets the stored response, under the 304's headers.
+    removeResponseHeader(CONTENT_LENGTH);
+    readPresentNames();
+    writeStoredHeaders(freshenedHeaders.ptr, freshenedHeaders.length, false, true);
+    writeAge(correctedInitialAge(freshened, requestTime, now) / MS_PER_SECOND);
+    writeStatusAndBody(freshened.status, body.ptr, body.length, request.method == Method.Head, true);
+  }
+  if (config.statusHeaders) writeForwardStatus(STATUS_REVALIDATED, cacheName, Forward.Stale, STATUS_NOT_MODIFIED, stored);
+  return true;
+}
+
+/** §4.3.5: a 200 to a HEAD whose validators or length differ from the stored GET's: that is outdated. */
+function forgetIfHeadDiffers(): void {
+  const record = staleEntry();
+  if (record != 0 && headResponseDiffers(record)) store.remove(keyHash, key.ptr, key.length, keyUrlLength);
 }
 
 /** Stores the buffered response if it may be; returns whether it did. */
-function storeResponse(): bool {
-  const responseTime = nowMillis();
-  readResponseHead(response, responseTime);
+function storeResponse(responseTime: i64): bool {
+  readResponseHead(response, responseTime, config);
   let reason = checkStorable(request, response, config);
   let lifetime: i64 = 0;
   if (reason == NotStorable.No) {
     lifetime = freshnessLifetime(response, responseTime, config);
-    if (lifetime <= 0) reason = NotStorable.NoFreshness;
+    // Without freshness a response is still worth keeping when it can be validated (§4.3).
+    if (lifetime <= 0 && !response.hasValidator) reason = NotStorable.NoFreshness;
   }
   if (reason == NotStorable.No && !readResponseBody(config)) reason = NotStorable.TooLarge;
   if (reason == NotStorable.No && !collectResponseTags(config)) reason = NotStorable.TooManyTags;
@@ -185,35 +354,64 @@ function storeResponse(): bool {
     if (isLastingReason(reason, response.status) && !request.hasAuthorization) rememberToStream(responseTime);
     return false;
   }
-  describeEntry(response.status, allowsAuthorizedReuse(response) ? RECORD_FLAG_AUTHORIZED_OK : 0, responseTime,
-    correctedInitialAge(response, requestTime, responseTime), lifetime);
-  return store.put(meta, parts.set(key.ptr, key.length, responseTags.ptr, responseTagCount,
+  // Responses that vary are stored under their variant key, named by the URL's marker.
+  if (response.varyCount > 0) useVariantKey(varyNames.ptr, varyNames.length);
+  else truncateKey(baseKeyLength);
+  describeEntry(response, responseTime, correctedInitialAge(response, requestTime, responseTime), lifetime);
+  const stored = store.put(meta, parts.set(key.ptr, key.length, responseTags.ptr, responseTagCount,
     storedHeaders.ptr, storedHeaders.length, body.ptr, body.length));
+  if (stored && response.varyCount > 0) recordVariant(store, varyNames.ptr, varyNames.length, responseTime);
+  return stored;
 }
 
-/** Leaves a pass marker under the key (replacing any stored response, which is outdated now). */
+/** Leaves a pass marker under the URL's key (replacing any stored response, which is outdated now). */
 function rememberToStream(now: i64): void {
-  describeEntry(0, RECORD_FLAG_PASS, now, 0, config.maxTtlMs < PASS_MARKER_TTL_MS ? config.maxTtlMs : PASS_MARKER_TTL_MS);
+  truncateKey(baseKeyLength);
+  describePass(now, config.maxTtlMs < PASS_MARKER_TTL_MS ? config.maxTtlMs : PASS_MARKER_TTL_MS);
   store.put(meta, parts.set(key.ptr, key.length, 0, 0, 0, 0, 0, 0));
 }
 
-/** Fills `meta` for a record stored under the current key, received at `receivedAt`. */
-function describeEntry(status: u32, flags: u16, receivedAt: i64, initialAge: i64, freshnessLifetime: i64): void {
+/** The record flags that carry the response's directives to later reuse decisions. */
+function flagsOf(facts: ResponseFacts): u16 {
+  const cc = facts.cacheControl;
+  let flags: u16 = 0;
+  if (allowsAuthorizedReuse(facts)) flags |= RECORD_FLAG_AUTHORIZED_OK;
+  if (cc.noCache) flags |= RECORD_FLAG_NO_CACHE;
+  if (cc.forbidsStale) flags |= RECORD_FLAG_NO_STALE;
+  if (cc.immutable) flags |= RECORD_FLAG_IMMUTABLE;
+  return flags;
+}
+
+@inline function windowSeconds(seconds: i64): u32 {
+  return seconds <= 0 ? 0 : seconds > <i64>U32.MAX_VALUE ? U32.MAX_VALUE : <u32>seconds;
+}
+
+/** Fills `meta` for a response stored under the current key, received at `receivedAt`. */
+function describeEntry(facts: ResponseFacts, receivedAt: i64, initialAge: i64, freshnessLifetime: i64): void {
   meta.keyHash = keyHash;
-  meta.status = status;
-  meta.flags = flags;
+  meta.status = facts.status;
+  meta.flags = flagsOf(facts);
   meta.storedAt = receivedAt;
   meta.responseTime = receivedAt;
   meta.initialAge = initialAge;
   meta.freshnessLifetime = freshnessLifetime;
   meta.urlLength = keyUrlLength;
   meta.version = 0;
+  meta.staleWhileRevalidate = windowSeconds(facts.cacheControl.staleWhileRevalidate);
+  meta.staleIfError = windowSeconds(facts.cacheControl.staleIfError);
 }
 
-export function handleResponse(reqCtx: u32, isError: u32): void {
-  if (!pendingStore) return;
-  pendingStore = false;
-  const stored = isError == 0 && storeResponse();
-  if (isError == 0) stripTagHeaders(config);
-  if (config.statusHeaders) writeStatusHeaders(pendingStatus, cacheName, pendingReason, stored);
+/** Fills `meta` for a pass marker. */
+function describePass(now: i64, lifetime: i64): void {
+  meta.keyHash = keyHash;
+  meta.status = 0;
+  meta.flags = RECORD_FLAG_PASS;
+  meta.storedAt = now;
+  meta.responseTime = now;
+  meta.initialAge = 0;
+  meta.freshnessLifetime = lifetime;
+  meta.urlLength = keyUrlLength;
+  meta.version = 0;
+  meta.staleWhileRevalidate = 0;
+  meta.staleIfError = 0;
 }

@@ -278,3 +278,119 @@ describe("tag configuration", () => {
     expectMentions(parseConfig('{"keepTagHeaders":"maybe"}').error, "keepTagHeaders");
   });
 });
+
+// --- request directives, heuristic freshness, targeted fields and stale serving ---
+
+describe("request Cache-Control configuration", () => {
+  it("honours the client's directives by default", () => {
+    expect(parseConfig("{}").config.ignoreRequestCacheControl).toBe(false);
+  });
+  it("takes a JSON boolean or the file provider's string", () => {
+    expect(parseConfig('{"ignoreRequestCacheControl":true}').config.ignoreRequestCacheControl).toBe(true);
+    expect(parseConfig('{"ignoreRequestCacheControl":"true"}').config.ignoreRequestCacheControl).toBe(true);
+    expect(parseConfig('{"ignoreRequestCacheControl":"false"}').config.ignoreRequestCacheControl).toBe(false);
+  });
+  it("names the key of an invalid value", () => {
+    expectMentions(parseConfig('{"ignoreRequestCacheControl":"sometimes"}').error, '"ignoreRequestCacheControl"');
+    expectMentions(parseConfig('{"ignoreRequestCacheControl":"sometimes"}').error, '"sometimes"');
+    expectMentions(parseConfig('{"ignoreRequestCacheControl":1}').error, "ignoreRequestCacheControl");
+    expectMentions(parseConfig('{"ignoreRequestCacheControl":[]}').error, "ignoreRequestCacheControl");
+  });
+});
+
+describe("heuristic freshness configuration", () => {
+  it("is off by default", () => {
+    expect(parseConfig("{}").config.heuristicFreshness).toBe(false);
+  });
+  it("takes a JSON boolean or the file provider's string", () => {
+    expect(parseConfig('{"heuristicFreshness":true}').config.heuristicFreshness).toBe(true);
+    expect(parseConfig('{"heuristicFreshness":"true"}').config.heuristicFreshness).toBe(true);
+    expect(parseConfig('{"heuristicFreshness":"FALSE"}').config.heuristicFreshness).toBe(false);
+  });
+  it("names the key of an invalid value", () => {
+    expectMentions(parseConfig('{"heuristicFreshness":"10%"}').error, '"heuristicFreshness"');
+    expectMentions(parseConfig('{"heuristicFreshness":{}}').error, "heuristicFreshness");
+  });
+});
+
+describe("targeted Cache-Control configuration", () => {
+  it("defaults to CDN-Cache-Control, lowercased", () => {
+    const c = parseConfig("{}").config;
+    expect(c.targetedFields.length).toBe(1);
+    expect(text(c.targetedFields[0])).toBe("cdn-cache-control");
+  });
+  it("takes a list of names in precedence order, lowercased", () => {
+    const r = parseConfig('{"targetedCacheControl":["Edge-Cache-Control","CDN-Cache-Control"]}');
+    expect(r.error).toBe("");
+    expect(r.config.targetedFields.length).toBe(2);
+    expect(text(r.config.targetedFields[0])).toBe("edge-cache-control");
+    expect(text(r.config.targetedFields[1])).toBe("cdn-cache-control");
+  });
+  it("takes the file provider's comma-separated string", () => {
+    const c = parseConfig('{"targetedCacheControl":"Edge-Cache-Control, CDN-Cache-Control"}').config;
+    expect(c.targetedFields.length).toBe(2);
+    expect(text(c.targetedFields[0])).toBe("edge-cache-control");
+  });
+  it("is turned off by an empty list, an empty string or null", () => {
+    expect(parseConfig('{"targetedCacheControl":[]}').error).toBe("");
+    expect(parseConfig('{"targetedCacheControl":[]}').config.targetedFields.length).toBe(0);
+    expect(parseConfig('{"targetedCacheControl":""}').config.targetedFields.length).toBe(0);
+    expect(parseConfig('{"targetedCacheControl":null}').config.targetedFields.length).toBe(0);
+  });
+  it("names the key of a bad header name or value", () => {
+    expectMentions(parseConfig('{"targetedCacheControl":["bad name"]}').error, '"targetedCacheControl"');
+    expectMentions(parseConfig('{"targetedCacheControl":["bad name"]}').error, '"bad name"');
+    expectMentions(parseConfig('{"targetedCacheControl":["A:B"]}').error, '"A:B"');
+    expectMentions(parseConfig('{"targetedCacheControl":{}}').error, "targetedCacheControl");
+    expectMentions(parseConfig('{"targetedCacheControl":[{}]}').error, "targetedCacheControl");
+  });
+});
+
+describe("stale serving configuration", () => {
+  it("is off by default", () => {
+    const c = parseConfig("{}").config;
+    expect(c.maxStaleMs).toBe(0);
+    expect(c.staleIfErrorMs).toBe(0);
+  });
+  it("takes JSON numbers as seconds", () => {
+    const r = parseConfig('{"maxStale":30,"staleIfError":600}');
+    expect(r.error).toBe("");
+    expect(r.config.maxStaleMs).toBe(30000);
+    expect(r.config.staleIfErrorMs).toBe(600000);
+  });
+  it("takes the file provider's duration strings", () => {
+    const r = parseConfig('{"maxStale":"30s","staleIfError":"1h"}');
+    expect(r.error).toBe("");
+    expect(r.config.maxStaleMs).toBe(30000);
+    expect(r.config.staleIfErrorMs).toBe(3600000);
+    expect(parseConfig('{"maxStale":"0","staleIfError":"0s"}').config.staleIfErrorMs).toBe(0);
+  });
+  it("names the key of an invalid duration", () => {
+    expectMentions(parseConfig('{"maxStale":"forever"}').error, '"maxStale"');
+    expectMentions(parseConfig('{"maxStale":"forever"}').error, '"forever"');
+    expectMentions(parseConfig('{"maxStale":"-5s"}').error, '"maxStale"');
+    expectMentions(parseConfig('{"maxStale":true}').error, '"maxStale"');
+    expectMentions(parseConfig('{"staleIfError":"soon"}').error, '"staleIfError"');
+    expectMentions(parseConfig('{"staleIfError":[30]}').error, '"staleIfError"');
+  });
+});
+
+describe("new top-level keys and unknown-key detection", () => {
+  it("accepts all of them together", () => {
+    const r = parseConfig('{"ignoreRequestCacheControl":"true","heuristicFreshness":"true",' +
+      '"targetedCacheControl":["CDN-Cache-Control"],"maxStale":"30s","staleIfError":"5m"}');
+    expect(r.error).toBe("");
+    expect(r.config.ignoreRequestCacheControl).toBe(true);
+    expect(r.config.heuristicFreshness).toBe(true);
+    expect(r.config.targetedFields.length).toBe(1);
+    expect(r.config.maxStaleMs).toBe(30000);
+    expect(r.config.staleIfErrorMs).toBe(300000);
+  });
+  it("still rejects near misses, listing the new keys as known", () => {
+    const error = parseConfig('{"staleIfErrors":"5m"}').error;
+    expectMentions(error, '"staleIfErrors"');
+    expectMentions(error, "staleIfError)");
+    expectMentions(error, "targetedCacheControl");
+    expectMentions(parseConfig('{"maxstale":"5m"}').error, '"maxstale"');
+  });
+});

@@ -6,12 +6,19 @@ import { ByteBuffer } from "../host/buffer";
 import { readHeaderNames, readHeaderValues, readMethod, readUri } from "../host/http";
 import { bytesEqual, equalsName, nextNul, toLowerAscii } from "../http/bytes";
 import { appendHeader, appendHost, appendUri } from "../http/cache_key";
-import { AUTHORIZATION, CACHE_CONTROL, HOST, NO_CACHE_VALUE, PRAGMA, RANGE } from "../http/names";
+import { parseHttpDate } from "../http/date";
+import {
+  AUTHORIZATION, CACHE_CONTROL, HOST, IF_MODIFIED_SINCE, IF_NONE_MATCH, NO_CACHE_VALUE, PRAGMA, RANGE,
+} from "../http/names";
+import { appendVaryValue } from "../http/vary";
 import { Method, RequestFacts } from "../policy/facts";
 import { xxhash64 } from "../store/xxhash64";
 
 const GET = String.UTF8.encode("GET");
 const HEAD = String.UTF8.encode("HEAD");
+/** The safe methods besides GET and HEAD (RFC 9110 §9.2.1); every other method is unsafe (§4.4). */
+const OPTIONS = String.UTF8.encode("OPTIONS");
+const TRACE = String.UTF8.encode("TRACE");
 
 /** Scratch for the method, header names and values of the current request. */
 const scratch = new ByteBuffer(4096);
@@ -20,6 +27,12 @@ export const key = new ByteBuffer(1024);
 export let keyHash: u64 = 0;
 /** How many of the key's first bytes name the URL (host, path, query); key headers follow. */
 export let keyUrlLength: u32 = 0;
+/** The key without any variant or lease suffix (URL and key headers). */
+export let baseKeyLength: u32 = 0;
+/** Values of a request header read after the details (variant keys). */
+const values = new ByteBuffer(1024);
+const KEY_SEPARATOR: u8 = 0x0a;
+const NAME_END: u8 = 0x3a;
 
 function nameListed(names: usize, namesLen: u32, name: ArrayBuffer): bool {
   let start: u32 = 0;
@@ -57,6 +70,9 @@ export function readRequestMethod(facts: RequestFacts): void {
   const len = readMethod(scratch);
   if (bytesEqual(scratch.ptr, len, changetype<usize>(GET), 3)) facts.method = Method.Get;
   else if (bytesEqual(scratch.ptr, len, changetype<usize>(HEAD), 4)) facts.method = Method.Head;
+  else if (bytesEqual(scratch.ptr, len, changetype<usize>(OPTIONS), 7)) facts.method = Method.Other;
+  else if (bytesEqual(scratch.ptr, len, changetype<usize>(TRACE), 5)) facts.method = Method.Other;
+  else facts.method = Method.Unsafe;
 }
 
 /** Reads the headers the policy needs and builds the key (after readRequestMethod). */
@@ -68,12 +84,20 @@ export function readRequestDetails(facts: RequestFacts, config: Config): void {
 
   facts.hasAuthorization = nameListed(scratch.ptr, namesLen, AUTHORIZATION);
   facts.hasRange = nameListed(scratch.ptr, namesLen, RANGE);
-  if (nameListed(scratch.ptr, namesLen, CACHE_CONTROL)) {
+  facts.hasIfNoneMatch = nameListed(scratch.ptr, namesLen, IF_NONE_MATCH);
+  if (nameListed(scratch.ptr, namesLen, IF_MODIFIED_SINCE)) {
+    facts.hasIfModifiedSince = true;
+    const start = scratch.length;
+    const len = readValues(IF_MODIFIED_SINCE);
+    facts.ifModifiedSince = parseHttpDate(scratch.ptr + start, nextNul(scratch.ptr + start, 0, len));
+  }
+  // ignoreRequestCacheControl: the client's directives are not read at all.
+  if (!config.ignoreRequestCacheControl && nameListed(scratch.ptr, namesLen, CACHE_CONTROL)) {
     const start = scratch.length;
     const len = readValues(CACHE_CONTROL);
     facts.cacheControl.parse(scratch.ptr + start, len);
   }
-  if (nameListed(scratch.ptr, namesLen, PRAGMA)) {
+  if (!config.ignoreRequestCacheControl && nameListed(scratch.ptr, namesLen, PRAGMA)) {
     const start = scratch.length;
     const len = readValues(PRAGMA);
     facts.pragmaNoCache = containsNoCache(scratch.ptr + start, len);
@@ -96,5 +120,39 @@ export function readRequestDetails(facts: RequestFacts, config: Config): void {
     len = nameListed(scratch.ptr, namesLen, name) ? readValues(name) : 0;
     appendHeader(key, name, scratch.ptr + start, len);
   }
+  baseKeyLength = key.length;
+  keyHash = xxhash64(key.ptr, key.length);
+}
+
+/** Cuts the key back to `length` bytes (the base key, or a key before a suffix). */
+export function truncateKey(length: u32): void {
+  key.length = length;
+  keyHash = xxhash64(key.ptr, key.length);
+}
+
+/**
+ * Turns the key into the variant key for a Vary name list (lowercase, each followed by NUL):
+ * the base key, then per name "\n" name ":" and the request's normalised values (http/vary).
+ * Names are part of it, so responses varying on other headers never share a variant key.
+ */
+export function useVariantKey(names: usize, namesLen: u32): void {
+  key.length = baseKeyLength;
+  let start: u32 = 0;
+  while (start < namesLen) {
+    const end = nextNul(names, start, namesLen);
+    key.appendByte(KEY_SEPARATOR);
+    key.appendBytes(names + start, end - start);
+    key.appendByte(NAME_END);
+    values.reset();
+    const count = readHeaderValues(HEADER_KIND_REQUEST, names + start, end - start, values);
+    appendVaryValue(key, values.ptr, values.length, count > 0);
+    start = end + 1;
+  }
+  keyHash = xxhash64(key.ptr, key.length);
+}
+
+/** Appends a suffix to the key (a lease's); truncateKey(previous length) takes it off. */
+export function appendKeySuffix(suffix: ArrayBuffer): void {
+  key.appendBytes(changetype<usize>(suffix), <u32>suffix.byteLength);
   keyHash = xxhash64(key.ptr, key.length);
 }

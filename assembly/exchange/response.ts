@@ -2,14 +2,18 @@
 // lines worth storing, serialised as records keep them. Only called for responses we may store.
 import { BODY_KIND_RESPONSE, HEADER_KIND_RESPONSE } from "../abi/constants";
 import { Config } from "../config";
+import { LINE_HEAD, lineFits, lineName, lineNameLength, lineNext, lineValue, lineValueLength } from "../http/header_lines";
 import { ByteBuffer } from "../host/buffer";
 import { readBody, readHeaderNames, readHeaderValues, statusCode } from "../host/http";
 import { parseAge } from "../http/age";
 import { COMMA, bytesEqual, equalsName, isWhitespace, nextNul, parseDeltaSeconds, toLowerAscii, trimmed } from "../http/bytes";
 import { parseHttpDate, yearOf } from "../http/date";
 import {
-  AGE, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, DATE, EXPIRES, HOP_BY_HOP, SET_COOKIE, VARY, X_CACHE_STATUS,
+  AGE, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, DATE, ETAG, EXPIRES, HOP_BY_HOP, LAST_MODIFIED, SET_COOKIE, VARY,
+  X_CACHE_STATUS,
 } from "../http/names";
+import { CacheControl } from "../http/cache_control";
+import { parseVaryNames } from "../http/vary";
 import { ResponseFacts } from "../policy/facts";
 import { isStrippedTagHeader } from "./tags";
 
@@ -23,6 +27,12 @@ export const storedHeaders = new ByteBuffer(4096);
 export const body = new ByteBuffer(16 * 1024);
 /** Lowercased tokens of the Connection header, NUL-separated (fields it makes hop-by-hop). */
 const connectionTokens = new ByteBuffer(256);
+/** The header names the response varies on: lowercase, sorted, each followed by NUL. */
+export const varyNames = new ByteBuffer(256);
+/** The targeted field (RFC 9213) that wins, parsed; swapped into the facts when one is present. */
+let targeted = new CacheControl();
+/** Index in config.targetedFields of the field parsed into `targeted`; -1 when none. */
+let targetedRank: i32 = -1;
 
 function isHopByHop(ptr: usize, len: u32): bool {
   for (let i = 0; i < HOP_BY_HOP.length; i++) if (equalsName(ptr, len, unchecked(HOP_BY_HOP[i]))) return true;
@@ -59,15 +69,6 @@ function readConnectionTokens(): void {
   scratch.length = start;
 }
 
-/** Whether a NUL-separated value list names anything (an empty Vary varies on nothing). */
-function hasListMember(ptr: usize, len: u32): bool {
-  for (let i: u32 = 0; i < len; i++) {
-    const c = load<u8>(ptr + i);
-    if (c != 0 && c != COMMA && !isWhitespace(c)) return true;
-  }
-  return false;
-}
-
 /** The first value of a NUL-separated list, trimmed: (start << 32 | end) relative to ptr. */
 function firstValue(ptr: usize, len: u32): u64 {
   return trimmed(ptr, 0, nextNul(ptr, 0, len));
@@ -77,8 +78,10 @@ function firstValue(ptr: usize, len: u32): u64 {
 let currentYear: i32 = 0;
 
 /** Reads status and headers into `facts`, and the storable header lines into storedHeaders. */
-export function readResponseHead(facts: ResponseFacts, now: i64): void {
+export function readResponseHead(facts: ResponseFacts, now: i64, config: Config): void {
   facts.reset();
+  varyNames.reset();
+  targetedRank = -1;
   currentYear = yearOf(now / 1000);
   facts.status = statusCode();
   storedHeaders.reset();
@@ -99,18 +102,104 @@ export function readResponseHead(facts: ResponseFacts, now: i64): void {
   while (start < namesLen) {
     const end = nextNul(names.ptr, start, namesLen);
     const nameLen = end - start;
-    if (nameLen > 0) readField(facts, names.ptr + start, nameLen);
+    if (nameLen > 0) readField(facts, names.ptr + start, nameLen, config);
     start = end + 1;
   }
+  // RFC 9213: a targeted field present replaces Cache-Control for our decisions.
+  if (targetedRank >= 0) {
+    const own = facts.cacheControl;
+    facts.cacheControl = targeted;
+    targeted = own;
+  }
+  if (facts.cacheControl.droppedFields.length > 0) dropFields(facts.cacheControl.droppedFields);
 }
 
-function readField(facts: ResponseFacts, name: usize, nameLen: u32): void {
+/** Rank of a targeted field name in the configuration (earlier wins), or -1. */
+function targetedRankOf(name: usize, nameLen: u32, config: Config): i32 {
+  const fields = config.targetedFields;
+  for (let i = 0; i < fields.length; i++) if (equalsName(name, nameLen, unchecked(fields[i]))) return i;
+  return -1;
+}
+
+/** Removes from storedHeaders the lines a qualified no-cache or private names (NUL-separated, lowercase). */
+function dropFields(dropped: ByteBuffer): void {
+  const lines = storedHeaders.ptr;
+  const end = lines + storedHeaders.length;
+  let read = lines;
+  let write = lines;
+  while (read < end) {
+    const nameLen = load<u32>(read);
+    const size = LINE_HEAD + nameLen + load<u32>(read, 4);
+    if (!listsName(dropped.ptr, dropped.length, read + LINE_HEAD, nameLen)) {
+      if (write != read) memory.copy(write, read, size);
+      write += size;
+    }
+    read += size;
+  }
+  storedHeaders.length = <u32>(write - lines);
+}
+
+/** Whether a NUL-separated lowercase name list holds `name` (any case). */
+function listsName(list: usize, listLen: u32, name: usize, nameLen: u32): bool {
+  let start: u32 = 0;
+  while (start < listLen) {
+    const end = nextNul(list, start, listLen);
+    if (end - start == nameLen) {
+      let same = true;
+      for (let i: u32 = 0; same && i < nameLen; i++) same = toLowerAscii(load<u8>(name + i)) == load<u8>(list + start + i);
+      if (same) return true;
+    }
+    start = end + 1;
+  }
+  return false;
+}
+
+function readField(facts: ResponseFacts, name: usize, nameLen: u32, config: Config): void {
   const valuesOffset = scratch.length;
   readHeaderValues(HEADER_KIND_RESPONSE, name, nameLen, scratch);
   const values = scratch.ptr + valuesOffset; // after the read: the buffer may have moved
   const valuesLen = scratch.length - valuesOffset;
+  const store = applyField(facts, name, nameLen, values, valuesLen, config) && !isHopByHop(name, nameLen) &&
+    !isStrippedTagHeader(name, nameLen); // tag headers are internal to the cache (keepTagHeaders)
+  if (store) appendStoredLines(name, nameLen, values, valuesLen);
+  scratch.length = valuesOffset;
+}
 
-  let store = !isHopByHop(name, nameLen);
+/** A stored line's name, lowercased for applyField. */
+const lowerName = new ByteBuffer(64);
+
+/**
+ * Reads `facts` from stored header lines (a record's, freshened by a 304) as readResponseHead
+ * reads them from the host; the status and Age are the caller's.
+ */
+export function readLinesFacts(lines: usize, linesLen: u32, facts: ResponseFacts, now: i64, config: Config): void {
+  facts.reset();
+  varyNames.reset();
+  targetedRank = -1;
+  currentYear = yearOf(now / 1000);
+  const end = lines + linesLen;
+  for (let l = lines; lineFits(l, end); l = lineNext(l)) {
+    const nameLen = lineNameLength(l);
+    lowerName.reset();
+    lowerName.reserve(nameLen);
+    for (let i: u32 = 0; i < nameLen; i++) store<u8>(lowerName.ptr + i, toLowerAscii(load<u8>(lineName(l) + i)));
+    lowerName.length = nameLen;
+    applyField(facts, lowerName.ptr, nameLen, lineValue(l), lineValueLength(l), config);
+  }
+  if (targetedRank >= 0) {
+    const own = facts.cacheControl;
+    facts.cacheControl = targeted;
+    targeted = own;
+  }
+}
+
+/**
+ * Takes what the policy needs from one field (lowercase name; its values NUL-separated). Returns
+ * false for fields never stored: Age (recomputed on every answer), Set-Cookie (stored only with
+ * setCookie: strip, and then without it), X-Cache-Status (ours).
+ */
+function applyField(facts: ResponseFacts, name: usize, nameLen: u32, values: usize, valuesLen: u32, config: Config): bool {
+  let store = true;
   if (equalsName(name, nameLen, CACHE_CONTROL)) {
     facts.cacheControl.parse(values, valuesLen);
   } else if (equalsName(name, nameLen, EXPIRES)) {
@@ -124,22 +213,33 @@ function readField(facts: ResponseFacts, name: usize, nameLen: u32): void {
     facts.date = parseHttpDate(values + s, <u32>span - s, currentYear);
   } else if (equalsName(name, nameLen, AGE)) {
     facts.age = parseAge(values, valuesLen);
-    store = false; // recomputed on every answer from the cache
+    store = false;
   } else if (equalsName(name, nameLen, SET_COOKIE)) {
     facts.hasSetCookie = true;
-    store = false; // stored only with setCookie: strip, and then without it
+    store = false;
   } else if (equalsName(name, nameLen, VARY)) {
-    facts.hasVary = hasListMember(values, valuesLen);
+    facts.varyCount = parseVaryNames(values, valuesLen, varyNames);
+  } else if (equalsName(name, nameLen, ETAG)) {
+    facts.hasETag = valuesLen > 0;
+  } else if (equalsName(name, nameLen, LAST_MODIFIED)) {
+    const span = firstValue(values, valuesLen);
+    const s = <u32>(span >>> 32);
+    facts.lastModified = parseHttpDate(values + s, <u32>span - s, currentYear);
   } else if (equalsName(name, nameLen, CONTENT_LENGTH)) {
     const span = firstValue(values, valuesLen);
     const s = <u32>(span >>> 32);
     facts.contentLength = parseDeltaSeconds(values + s, <u32>span - s);
   } else if (equalsName(name, nameLen, X_CACHE_STATUS)) {
-    store = false; // ours: set fresh on every answer
+    store = false;
+  } else {
+    const rank = targetedRankOf(name, nameLen, config);
+    if (rank >= 0 && (targetedRank < 0 || rank < targetedRank)) {
+      targeted.reset();
+      targeted.parse(values, valuesLen);
+      targetedRank = rank;
+    }
   }
-  if (store && isStrippedTagHeader(name, nameLen)) store = false; // internal to the cache (keepTagHeaders)
-  if (store) appendStoredLines(name, nameLen, values, valuesLen);
-  scratch.length = valuesOffset;
+  return store;
 }
 
 /**

@@ -2,8 +2,9 @@
 // Directive names are case-insensitive; values may be tokens or quoted strings; junk between
 // directives is skipped. Duplicates resolve to the most restrictive value; an invalid value of a
 // freshness directive makes the response stale (it is remembered as `...Invalid`).
+import { ByteBuffer } from "../host/buffer";
 import {
-  BACKSLASH, COMMA, DQUOTE, EQUALS, NUL, equalsIgnoreCase, isWhitespace, parseDeltaSeconds,
+  BACKSLASH, COMMA, DQUOTE, EQUALS, NUL, equalsIgnoreCase, isWhitespace, parseDeltaSeconds, toLowerAscii,
 } from "./bytes";
 
 const NO_STORE = String.UTF8.encode("no-store");
@@ -18,6 +19,8 @@ const IMMUTABLE = String.UTF8.encode("immutable");
 const ONLY_IF_CACHED = String.UTF8.encode("only-if-cached");
 const MAX_STALE = String.UTF8.encode("max-stale");
 const MIN_FRESH = String.UTF8.encode("min-fresh");
+const STALE_WHILE_REVALIDATE = String.UTF8.encode("stale-while-revalidate");
+const STALE_IF_ERROR = String.UTF8.encode("stale-if-error");
 
 /** Marks a numeric directive that is absent. */
 export const ABSENT: i64 = -1;
@@ -44,6 +47,14 @@ export class CacheControl {
   sMaxAgeInvalid: bool = false;
   maxStale: i64 = ABSENT;
   minFresh: i64 = ABSENT;
+  /** RFC 5861 windows in seconds; the smallest of duplicates, an invalid value grants nothing. */
+  staleWhileRevalidate: i64 = ABSENT;
+  staleIfError: i64 = ABSENT;
+  /**
+   * Field names (lowercase, each followed by NUL) of `no-cache="F"` and `private="F"`: a shared
+   * cache stores the response without them (§5.2.2.4, §5.2.2.7).
+   */
+  droppedFields: ByteBuffer = new ByteBuffer(64);
 
   reset(): void {
     this.present = false;
@@ -63,6 +74,14 @@ export class CacheControl {
     this.sMaxAgeInvalid = false;
     this.maxStale = ABSENT;
     this.minFresh = ABSENT;
+    this.staleWhileRevalidate = ABSENT;
+    this.staleIfError = ABSENT;
+    this.droppedFields.reset();
+  }
+
+  /** Serving this response stale is forbidden (§4.2.4, §5.2.2.2, .8, .10; s-maxage implies proxy-revalidate). */
+  get forbidsStale(): bool {
+    return this.mustRevalidate || this.proxyRevalidate || this.sMaxAge != ABSENT || this.sMaxAgeInvalid || this.noCache;
   }
 
   /**
@@ -137,11 +156,15 @@ export class CacheControl {
     } else if (equalsIgnoreCase(name, nameLen, NO_STORE)) {
       this.noStore = true;
     } else if (equalsIgnoreCase(name, nameLen, NO_CACHE)) {
-      if (hasValue && valueLen > 0) this.noCacheQualified = true;
-      else this.noCache = true;
+      if (hasValue && valueLen > 0) {
+        this.noCacheQualified = true;
+        this.addDroppedFields(value, valueLen);
+      } else this.noCache = true;
     } else if (equalsIgnoreCase(name, nameLen, PRIVATE)) {
-      if (hasValue && valueLen > 0) this.privateQualified = true;
-      else this.isPrivate = true;
+      if (hasValue && valueLen > 0) {
+        this.privateQualified = true;
+        this.addDroppedFields(value, valueLen);
+      } else this.isPrivate = true;
     } else if (equalsIgnoreCase(name, nameLen, PUBLIC)) {
       this.isPublic = true;
     } else if (equalsIgnoreCase(name, nameLen, MUST_REVALIDATE)) {
@@ -160,10 +183,39 @@ export class CacheControl {
         const effective = seconds < 0 ? 0 : seconds;
         if (this.maxStale < 0 || effective < this.maxStale) this.maxStale = effective;
       }
+    } else if (equalsIgnoreCase(name, nameLen, STALE_WHILE_REVALIDATE)) {
+      this.staleWhileRevalidate = smallerWindow(this.staleWhileRevalidate, hasValue ? parseDeltaSeconds(value, valueLen) : -1);
+    } else if (equalsIgnoreCase(name, nameLen, STALE_IF_ERROR)) {
+      this.staleIfError = smallerWindow(this.staleIfError, hasValue ? parseDeltaSeconds(value, valueLen) : -1);
     } else if (equalsIgnoreCase(name, nameLen, MIN_FRESH)) {
       const seconds = hasValue ? parseDeltaSeconds(value, valueLen) : -1;
       if (seconds >= 0 && seconds > this.minFresh) this.minFresh = seconds;
     }
     // Unknown directives are ignored (§5.2.3).
   }
+
+  /** Adds the comma-separated field names of a qualified directive's value, lowercased. */
+  private addDroppedFields(value: usize, valueLen: u32): void {
+    let i: u32 = 0;
+    while (i < valueLen) {
+      const c = load<u8>(value + i);
+      if (c == COMMA || isWhitespace(c) || c == BACKSLASH) { i++; continue; }
+      let added = false;
+      while (i < valueLen) {
+        const t = load<u8>(value + i);
+        if (t == COMMA || isWhitespace(t) || t == BACKSLASH || t == DQUOTE) break;
+        this.droppedFields.appendByte(toLowerAscii(t));
+        added = true;
+        i++;
+      }
+      if (added) this.droppedFields.appendByte(NUL);
+      if (i < valueLen && load<u8>(value + i) == DQUOTE) i++;
+    }
+  }
+}
+
+/** Duplicates keep the smallest window; an invalid value (-1) counts as none (0). */
+function smallerWindow(current: i64, seconds: i64): i64 {
+  const effective = seconds < 0 ? 0 : seconds;
+  return current == ABSENT || effective < current ? effective : current;
 }

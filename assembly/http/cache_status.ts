@@ -1,18 +1,41 @@
-// Cache-Status field values (RFC 9211): `name; hit; ttl=N` or `name; fwd=reason[; stored]`.
+// Cache-Status field values (RFC 9211): `name; hit; ttl=N[; detail=D]` or
+// `name; fwd=reason[; fwd-status=S][; stored][; detail=D]`. Never `hit` and `fwd` together, and
+// never `collapsed`: a guest cannot hold a request to share another's response.
 import { ByteBuffer } from "../host/buffer";
 
-export const enum Forward { UriMiss, Stale, Method, Request }
+export const enum Forward { UriMiss, VaryMiss, Stale, Method, Request, Bypass }
+
+/** Our own reason, in `detail=` (RFC 9211 §2.8). */
+export const enum Detail { None, StaleIfError, StaleWhileRevalidate, MaxStale, OnlyIfCached }
 
 function forwardReason(reason: Forward): string {
   switch (reason) {
     case Forward.UriMiss: return "uri-miss";
+    case Forward.VaryMiss: return "vary-miss";
     case Forward.Stale: return "stale";
     case Forward.Method: return "method";
+    case Forward.Bypass: return "bypass";
     default: return "request";
   }
 }
 
-export function appendHit(into: ByteBuffer, cacheName: ArrayBuffer, ttlSeconds: i64): void {
+function detailText(detail: Detail): string {
+  switch (detail) {
+    case Detail.StaleIfError: return "stale-if-error";
+    case Detail.StaleWhileRevalidate: return "stale-while-revalidate";
+    case Detail.MaxStale: return "max-stale";
+    case Detail.OnlyIfCached: return "only-if-cached";
+    default: return "";
+  }
+}
+
+function appendDetail(into: ByteBuffer, detail: Detail): void {
+  if (detail == Detail.None) return;
+  into.appendString("; detail=");
+  into.appendString(detailText(detail));
+}
+
+export function appendHit(into: ByteBuffer, cacheName: ArrayBuffer, ttlSeconds: i64, detail: Detail = Detail.None): void {
   into.appendBytes(changetype<usize>(cacheName), <u32>cacheName.byteLength);
   into.appendString("; hit; ttl=");
   if (ttlSeconds < 0) {
@@ -21,11 +44,26 @@ export function appendHit(into: ByteBuffer, cacheName: ArrayBuffer, ttlSeconds: 
   } else {
     into.appendDecimal(<u64>ttlSeconds);
   }
+  appendDetail(into, detail);
 }
 
-export function appendForward(into: ByteBuffer, cacheName: ArrayBuffer, reason: Forward, stored: bool): void {
+/** `forwardStatus` 0: the backend's status is not known (the response streamed through). */
+export function appendForward(
+  into: ByteBuffer, cacheName: ArrayBuffer, reason: Forward, forwardStatus: u32, stored: bool, detail: Detail = Detail.None,
+): void {
   into.appendBytes(changetype<usize>(cacheName), <u32>cacheName.byteLength);
   into.appendString("; fwd=");
   into.appendString(forwardReason(reason));
+  if (forwardStatus != 0) {
+    into.appendString("; fwd-status=");
+    into.appendDecimal(forwardStatus);
+  }
   if (stored) into.appendString("; stored");
+  appendDetail(into, detail);
+}
+
+/** Neither a hit nor forwarded (only-if-cached with nothing usable stored: 504). */
+export function appendNeither(into: ByteBuffer, cacheName: ArrayBuffer, detail: Detail): void {
+  into.appendBytes(changetype<usize>(cacheName), <u32>cacheName.byteLength);
+  appendDetail(into, detail);
 }

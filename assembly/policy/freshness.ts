@@ -39,12 +39,24 @@ export function isHeuristicallyCacheable(status: u32): bool {
   return false;
 }
 
-/** The lifetime we give the response in ms: explicit, else `defaultTtl` where allowed, else 0. */
+/** §4.2.2: the usual heuristic, a tenth of the time since the last modification. */
+const HEURISTIC_FRACTION: i64 = 10;
+
+/**
+ * The lifetime we give the response in ms: explicit, else (for heuristically cacheable statuses or
+ * `public`) 10 % of Date - Last-Modified with heuristicFreshness, else `defaultTtl`; else 0.
+ * maxTtl caps whatever this gives (remainingFreshness).
+ */
 export function freshnessLifetime(response: ResponseFacts, responseTime: i64, config: Config): i64 {
   const explicit = explicitLifetime(response, responseTime);
   if (explicit != NO_EXPLICIT_FRESHNESS) return explicit;
-  if (isHeuristicallyCacheable(response.status) || response.cacheControl.isPublic) return config.defaultTtlMs;
-  return 0;
+  if (!isHeuristicallyCacheable(response.status) && !response.cacheControl.isPublic) return 0;
+  if (config.heuristicFreshness && response.lastModified != INVALID_DATE) {
+    const dateMs = response.date != INVALID_DATE ? response.date * MS_PER_SECOND : responseTime;
+    const since = dateMs - response.lastModified * MS_PER_SECOND;
+    if (since > 0) return since / HEURISTIC_FRACTION;
+  }
+  return config.defaultTtlMs;
 }
 
 /**

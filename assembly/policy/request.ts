@@ -3,24 +3,25 @@ import { Config } from "../config";
 import { Method, RequestFacts } from "./facts";
 
 export const enum RequestDecision {
-  /** Look the key up; answer from the store when a usable entry is there. */
+  /** Look the key up; reuse what is stored if the policy (policy/reuse) allows. */
   Lookup,
-  /** Skip the store, go to the backend, and store the answer if it is storable (no-cache). */
-  Refresh,
   /** Not a method we cache: pass through untouched. */
   BypassMethod,
-  /** The request's own semantics forbid the cache (no-store, Range, unkeyable URI). */
+  /** A method the configuration leaves out (methods). */
+  BypassConfig,
+  /** The request cannot be answered from the store (Range, unkeyable URI). */
   BypassRequest,
 }
 
+/**
+ * Request no-cache, max-age, min-fresh and max-stale are the reuse policy's; no-store still
+ * allows a stored answer and only forbids storing this exchange (§5.2.1.5).
+ */
 export function decideRequest(request: RequestFacts, config: Config): RequestDecision {
   const method = request.method;
-  if (method == Method.Other) return RequestDecision.BypassMethod;
-  if (method == Method.Get && !config.cacheGet) return RequestDecision.BypassMethod;
-  if (method == Method.Head && !config.cacheHead) return RequestDecision.BypassMethod;
-  const cc = request.cacheControl;
-  if (cc.noStore || request.hasRange || !request.keyable) return RequestDecision.BypassRequest;
-  // Pragma: no-cache counts only without Cache-Control (§5.4).
-  if (cc.noCache || (request.pragmaNoCache && !cc.present)) return RequestDecision.Refresh;
+  if (method != Method.Get && method != Method.Head) return RequestDecision.BypassMethod;
+  if (method == Method.Get && !config.cacheGet) return RequestDecision.BypassConfig;
+  if (method == Method.Head && !config.cacheHead) return RequestDecision.BypassConfig;
+  if (request.hasRange || !request.keyable) return RequestDecision.BypassRequest;
   return RequestDecision.Lookup;
 }

@@ -1,6 +1,7 @@
 // Whether a response may be stored (RFC 9111 §3, §3.5) and reused for a request.
 import { Config } from "../config";
 import { ABSENT } from "../http/cache_control";
+import { VARY_ANY } from "../http/vary";
 import { RequestFacts, ResponseFacts } from "./facts";
 
 export const enum NotStorable {
@@ -25,9 +26,9 @@ export function describeNotStorable(reason: NotStorable): string {
     case NotStorable.Excluded: return "status in excludedResponseCodes";
     case NotStorable.NoStore: return "no-store";
     case NotStorable.Private: return "private";
-    case NotStorable.NoCache: return "no-cache (revalidation not supported yet)";
+    case NotStorable.NoCache: return "no-cache without a validator (every use would fetch it again)";
     case NotStorable.SetCookie: return "Set-Cookie";
-    case NotStorable.Vary: return "Vary (variants not supported yet)";
+    case NotStorable.Vary: return "Vary: * (or more varied headers than a key holds)";
     case NotStorable.Authorization: return "request had Authorization and the response is not public";
     case NotStorable.NoFreshness: return "no freshness lifetime";
     case NotStorable.TooLarge: return "larger than maxObjectSize";
@@ -66,12 +67,12 @@ export function checkStorable(request: RequestFacts, response: ResponseFacts, co
   if (config.isExcluded(status)) return NotStorable.Excluded;
   const cc = response.cacheControl;
   if (cc.noStore || request.cacheControl.noStore) return NotStorable.NoStore;
-  // A shared cache must not store private responses; private="field" is treated as private.
-  if (cc.isPrivate || cc.privateQualified) return NotStorable.Private;
-  // no-cache requires revalidation on every use, which comes with revalidation support.
-  if (cc.noCache || cc.noCacheQualified) return NotStorable.NoCache;
+  // A shared cache must not store private responses; private="F" only keeps F out (§5.2.2.7).
+  if (cc.isPrivate) return NotStorable.Private;
+  // no-cache is stored and validated before every use: pointless without a validator.
+  if (cc.noCache && !response.hasValidator) return NotStorable.NoCache;
   if (response.hasSetCookie && !config.stripSetCookie) return NotStorable.SetCookie;
-  if (response.hasVary) return NotStorable.Vary;
+  if (response.varyCount == VARY_ANY) return NotStorable.Vary;
   if (request.hasAuthorization && !allowsAuthorizedReuse(response)) return NotStorable.Authorization;
   if (response.contentLength > config.maxObjectSize) return NotStorable.TooLarge;
   return NotStorable.No;

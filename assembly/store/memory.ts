@@ -20,8 +20,8 @@
 import { PurgeRequest, matchesPurge } from "./purge";
 import { Store } from "./store";
 import {
-  EntryMeta, RECORD_FLAG_REFERENCED, RECORD_MAGIC, RecordParts, recordFlags, recordKeyEquals,
-  recordKeyHash, recordMagic, recordSize, setRecordFlags, writeRecord, SKIP_MAGIC,
+  EntryMeta, RECORD_FLAG_REFERENCED, RECORD_MAGIC, RecordParts, recordFlags, recordKey, recordKeyEquals,
+  recordKeyHash, recordMagic, recordSize, recordUrlLength, setRecordFlags, writeRecord, SKIP_MAGIC,
 } from "./record";
 
 const SLOT_SIZE: u32 = 16; // u64 keyHash, u32 record offset + 1 (0 = empty), u32 unused
@@ -194,6 +194,24 @@ export class MemoryStore extends Store {
     if (i < 0) return false;
     this.clearSlot(<u32>i); // the record stays as garbage until the head passes it
     return true;
+  }
+
+  removeHashed(keyHash: u64, url: usize, urlLen: u32): bool {
+    if (this.index == 0) return false;
+    let i = <u32>keyHash & this.slotMask;
+    while (true) {
+      const slot = this.slotAddress(i);
+      const offsetPlusOne = load<u32>(slot, 8);
+      if (offsetPlusOne == 0) return false;
+      if (load<u64>(slot) == keyHash) {
+        const r = this.address(offsetPlusOne - 1);
+        if (recordUrlLength(r) == urlLen && memory.compare(recordKey(r), url, urlLen) == 0) {
+          this.clearSlot(i);
+          return true;
+        }
+      }
+      i = (i + 1) & this.slotMask;
+    }
   }
 
   /** Removes every record the purge names: a walk over the ring, head to tail. */

@@ -19,12 +19,14 @@
 //                                  the rest (key headers, variants) tells variants apart
 //   68      4     tagCount         u64 tag hashes after the key (purge by tag)
 //   72      8     version          who wrote it: the shared store's log position, 0 in memory
-//   80            key, tags, header lines, body
+//   80      4     staleWhileRevalidate  s, the window to serve it stale while one request refreshes
+//   84      4     staleIfError     s, the window to serve it stale when the backend fails
+//   88            key, tags, header lines, body
 // A header line is [u32 nameLength][u32 valueLength][name][value] (names in canonical form).
 
 export const RECORD_MAGIC: u32 = 0x31454348; // "HCE1"
 export const SKIP_MAGIC: u32 = 0x50494b53; // "SKIP"
-export const RECORD_HEADER_SIZE: u32 = 80;
+export const RECORD_HEADER_SIZE: u32 = 88;
 const TAG_SIZE: u32 = 8;
 /** A record carries at most this many tags (a response with more is not stored). */
 export const MAX_RECORD_TAGS: u32 = 128;
@@ -39,6 +41,19 @@ export const RECORD_FLAG_REFERENCED: u16 = 2;
  * stream through instead of being buffered for nothing (Varnish's hit-for-pass).
  */
 export const RECORD_FLAG_PASS: u16 = 4;
+/** Must be validated with the backend before every use (response no-cache). */
+export const RECORD_FLAG_NO_CACHE: u16 = 8;
+/** May never be served stale (must-revalidate, proxy-revalidate, s-maxage, no-cache). */
+export const RECORD_FLAG_NO_STALE: u16 = 16;
+/** Cache-Control: immutable - a client's max-age does not make it revalidate while fresh. */
+export const RECORD_FLAG_IMMUTABLE: u16 = 32;
+/**
+ * Not a response: the URL's responses vary (Vary). The body holds the varied header names
+ * (NUL-separated, lowercase), padding to 8, then the key hashes of the stored variants (u64 each).
+ */
+export const RECORD_FLAG_VARY: u16 = 64;
+/** Not a response: a short lease saying one request is refreshing the stale entry (see policy/lease). */
+export const RECORD_FLAG_LEASE: u16 = 128;
 
 @inline export function recordMagic(r: usize): u32 { return load<u32>(r, 0); }
 @inline export function recordSize(r: usize): u32 { return load<u32>(r, 4); }
@@ -55,6 +70,8 @@ export const RECORD_FLAG_PASS: u16 = 4;
 @inline export function recordUrlLength(r: usize): u32 { return load<u32>(r, 64); }
 @inline export function recordTagCount(r: usize): u32 { return load<u32>(r, 68); }
 @inline export function recordVersion(r: usize): u64 { return load<u64>(r, 72); }
+@inline export function recordStaleWhileRevalidate(r: usize): u32 { return load<u32>(r, 80); }
+@inline export function recordStaleIfError(r: usize): u32 { return load<u32>(r, 84); }
 @inline export function recordKey(r: usize): usize { return r + RECORD_HEADER_SIZE; }
 @inline export function recordTags(r: usize): usize { return r + RECORD_HEADER_SIZE + recordKeyLength(r); }
 @inline export function recordHeaders(r: usize): usize { return recordTags(r) + recordTagCount(r) * TAG_SIZE; }
@@ -78,6 +95,8 @@ export class EntryMeta {
   freshnessLifetime: i64 = 0;
   urlLength: u32 = 0;
   version: u64 = 0;
+  staleWhileRevalidate: u32 = 0;
+  staleIfError: u32 = 0;
 
   /** Copies what `r` says about its response (for storing the record again elsewhere). */
   copyFrom(r: usize): void {
@@ -90,6 +109,8 @@ export class EntryMeta {
     this.freshnessLifetime = recordFreshnessLifetime(r);
     this.urlLength = recordUrlLength(r);
     this.version = recordVersion(r);
+    this.staleWhileRevalidate = recordStaleWhileRevalidate(r);
+    this.staleIfError = recordStaleIfError(r);
   }
 }
 
@@ -150,6 +171,8 @@ export function writeRecord(r: usize, size: u32, meta: EntryMeta, parts: RecordP
   store<u32>(r, meta.urlLength, 64);
   store<u32>(r, parts.tagCount, 68);
   store<u64>(r, meta.version, 72);
+  store<u32>(r, meta.staleWhileRevalidate, 80);
+  store<u32>(r, meta.staleIfError, 84);
   let at = r + RECORD_HEADER_SIZE;
   memory.copy(at, parts.key, parts.keyLength);
   at += parts.keyLength;

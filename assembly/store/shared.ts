@@ -246,7 +246,11 @@ export class SharedStore extends Store {
 
   remove(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): bool {
     this.front.remove(keyHash, key, keyLen, urlLen);
-    const urlHash = xxhash64(key, urlLen);
+    return this.clearKeyWays(keyHash, xxhash64(key, urlLen));
+  }
+
+  /** Clears the ways naming the key (by its hash) in the URL's bucket. */
+  private clearKeyWays(keyHash: u64, urlHash: u64): bool {
     const offset = this.geometry.bucketOffset(urlHash);
     if (!this.readBucket(offset)) return false;
     let removed = false;
@@ -257,6 +261,11 @@ export class SharedStore extends Store {
       }
     }
     return removed;
+  }
+
+  removeHashed(keyHash: u64, url: usize, urlLen: u32): bool {
+    this.front.removeHashed(keyHash, url, urlLen);
+    return this.clearKeyWays(keyHash, xxhash64(url, urlLen));
   }
 
   /** Entries purged, or PURGE_FAILED when the file could not be read or written. */

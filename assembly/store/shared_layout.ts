@@ -10,7 +10,8 @@
 import { xxhash64 } from "./xxhash64";
 
 export const FILE_MAGIC: u32 = 0x31534348; // "HCS1"
-export const FORMAT_VERSION: u32 = 1;
+/** 2: records gained the stale windows (88-byte header). Another version is a foreign file. */
+export const FORMAT_VERSION: u32 = 2;
 export const CONTROL_SIZE: u64 = 4096;
 /** Bytes of the control block covered by the geometry checksum (stored right after them). */
 const GEOMETRY_SIZE: u32 = 48;

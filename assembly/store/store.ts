@@ -17,6 +17,12 @@ export abstract class Store {
   /** Removes the record under the key; false when there was none. */
   abstract remove(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): bool;
 
+  /**
+   * Removes the record whose key hashes to `keyHash` among those of the URL `url` (the key's first
+   * urlLen bytes): a variant whose full key is no longer known (the variant bound).
+   */
+  abstract removeHashed(keyHash: u64, url: usize, urlLen: u32): bool;
+
   /** Removes every record the purge names; returns how many, or -1 when the store failed. */
   abstract purge(request: PurgeRequest): i64;
 

@@ -1,0 +1,89 @@
+// Invalidation after a write (RFC 9111 §4.4): a non-error answer to an unsafe method removes what
+// is stored for its target URI, and for the URIs its Location and Content-Location name when they
+// are on the same host. Through the store's purge, so every variant (and a refresh lease) goes,
+// and with the shared store every instance sees it.
+import { HEADER_KIND_RESPONSE } from "../abi/constants";
+import { Config } from "../config";
+import { ByteBuffer } from "../host/buffer";
+import { readHeaderValues } from "../host/http";
+import { nextNul } from "../http/bytes";
+import { CONTENT_LOCATION, LOCATION } from "../http/names";
+import { key, keyUrlLength } from "../exchange/request";
+import { TargetBuilder } from "../purge/target";
+import { PurgeRequest } from "../store/purge";
+import { Store } from "../store/store";
+
+const values = new ByteBuffer(512);
+const resolved = new ByteBuffer(512);
+const targets = new TargetBuilder();
+const SLASH: u8 = 0x2f;
+const QUESTION: u8 = 0x3f;
+const KEY_SEPARATOR: u8 = 0x0a;
+
+/** Whether the status is a non-error one, which makes an unsafe method's effect real (§4.4). */
+export function invalidates(status: u32): bool {
+  return status >= 200 && status < 400;
+}
+
+/** Removes the stored responses for the request's URL and the same-host URLs the response names. */
+export function invalidateAfterWrite(store: Store, config: Config): i64 {
+  const request = new PurgeRequest();
+  const url = new ArrayBuffer(<i32>keyUrlLength);
+  memory.copy(changetype<usize>(url), key.ptr, keyUrlLength);
+  request.urls.push(url);
+  addLocation(request, LOCATION, config);
+  addLocation(request, CONTENT_LOCATION, config);
+  return store.purge(request);
+}
+
+/** The key's host part (before its first "\n"), and the directory of its path (up to the last "/"). */
+function hostLength(): u32 {
+  let i: u32 = 0;
+  while (i < keyUrlLength && load<u8>(key.ptr + i) != KEY_SEPARATOR) i++;
+  return i;
+}
+
+function addLocation(request: PurgeRequest, field: ArrayBuffer, config: Config): void {
+  values.reset();
+  if (readHeaderValues(HEADER_KIND_RESPONSE, changetype<usize>(field), <u32>field.byteLength, values) == 0) return;
+  const len = nextNul(values.ptr, 0, values.length);
+  if (len == 0) return;
+  const hostLen = hostLength();
+  const host = new ArrayBuffer(<i32>hostLen);
+  memory.copy(changetype<usize>(host), key.ptr, hostLen);
+  resolved.reset();
+  const first = load<u8>(values.ptr);
+  const relative = first != SLASH && !startsWithScheme(values.ptr, len);
+  if (relative) {
+    // A relative reference resolves against the request's path: its directory, then the reference.
+    const path = key.ptr + hostLen + 1;
+    let pathLen: u32 = 0;
+    const urlEnd = keyUrlLength - hostLen - 1;
+    while (pathLen < urlEnd && load<u8>(path + pathLen) != QUESTION) pathLen++;
+    let dir = pathLen;
+    while (dir > 0 && load<u8>(path + dir - 1) != SLASH) dir--;
+    if (dir == 0) resolved.appendByte(SLASH);
+    else resolved.appendBytes(path, dir);
+  }
+  resolved.appendBytes(values.ptr, len);
+  const text = new ArrayBuffer(<i32>resolved.length);
+  memory.copy(changetype<usize>(text), resolved.ptr, resolved.length);
+  const target = targets.urlOf(text, host, config);
+  if (target === null) return; // not a URL we could have stored
+  // Same origin only (§4.4): another host's entries are not this response's to invalidate.
+  const t = changetype<usize>(target);
+  if (<u32>target.byteLength <= hostLen || load<u8>(t + hostLen) != KEY_SEPARATOR ||
+    memory.compare(t, key.ptr, hostLen) != 0) return;
+  request.urls.push(target);
+}
+
+function startsWithScheme(p: usize, len: u32): bool {
+  // "http://" or "https://", any case: TargetBuilder checks the rest.
+  let i: u32 = 0;
+  while (i < len && i < 6) {
+    const c = load<u8>(p + i) | 0x20;
+    if (c < 0x61 || c > 0x7a) break;
+    i++;
+  }
+  return i >= 4 && i + 2 < len && load<u8>(p + i) == 0x3a && load<u8>(p + i + 1) == SLASH && load<u8>(p + i + 2) == SLASH;
+}

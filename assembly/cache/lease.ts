@@ -1,0 +1,56 @@
+// stale-while-revalidate without background work (RFC 5861 §3): a guest cannot refresh after it
+// has answered, so within the window ONE request goes to the backend and every other one, in
+// every instance, is answered stale meanwhile. Who refreshes is said by a lease: a small record
+// under the entry's key plus LEASE_SUFFIX, in the same store (so the shared store makes it visible
+// to every instance, and a URL purge removes it with the entry). A lease names the entry it
+// refreshes (its storedAt), so a lease left over from an earlier refresh never holds back the
+// next one; and it expires, so a refresher that died lets another try.
+import { Store } from "../store/store";
+import { EntryMeta, RECORD_FLAG_LEASE, RecordParts, recordFlags, recordResponseTime, recordStoredAt, recordVersion } from "../store/record";
+import { appendKeySuffix, key, keyHash, keyUrlLength, truncateKey } from "../exchange/request";
+
+/** How long a refresh may take before another request may try (the backend's slow answer). */
+export const REFRESH_LEASE_MS: i64 = 10_000;
+/** "\n" then a byte no header name has: never part of a URL, key header or variant key. */
+const LEASE_SUFFIX = String.UTF8.encode("\n\x01refresh");
+
+const meta = new EntryMeta();
+const parts = new RecordParts();
+
+function isLiveLease(record: usize, entryStoredAt: i64, now: i64): bool {
+  return record != 0 && (recordFlags(record) & RECORD_FLAG_LEASE) != 0 &&
+    recordResponseTime(record) == entryStoredAt && now - recordStoredAt(record) < REFRESH_LEASE_MS;
+}
+
+/**
+ * Whether this request is the one to refresh the stale entry stored at `entryStoredAt` (under the
+ * current key). False when another request holds a live lease: answer stale then. Two instances
+ * that claim at the same moment both write; the one whose lease the store keeps refreshes.
+ */
+export function claimRefresh(store: Store, entryStoredAt: i64, now: i64): bool {
+  const entryKeyLength = key.length;
+  appendKeySuffix(LEASE_SUFFIX);
+  let mine = true;
+  if (isLiveLease(store.find(keyHash, key.ptr, key.length, keyUrlLength), entryStoredAt, now)) {
+    mine = false;
+  } else {
+    meta.keyHash = keyHash;
+    meta.status = 0;
+    meta.flags = RECORD_FLAG_LEASE;
+    meta.storedAt = now;
+    meta.responseTime = entryStoredAt;
+    meta.initialAge = 0;
+    meta.freshnessLifetime = REFRESH_LEASE_MS;
+    meta.urlLength = keyUrlLength;
+    meta.version = 0;
+    meta.staleWhileRevalidate = 0;
+    meta.staleIfError = 0;
+    // A store that cannot hold the lease cannot coordinate: refresh rather than never.
+    if (store.put(meta, parts.set(key.ptr, key.length, 0, 0, 0, 0, 0, 0))) {
+      const kept = store.find(keyHash, key.ptr, key.length, keyUrlLength);
+      mine = kept != 0 && recordVersion(kept) == meta.version && recordStoredAt(kept) == now;
+    }
+  }
+  truncateKey(entryKeyLength);
+  return mine;
+}
