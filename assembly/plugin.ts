@@ -35,11 +35,13 @@ import { claimRefresh } from "./cache/lease";
 import { addValidators, clientValidatorMatches, freshen, freshenedHeaders, headResponseDiffers, notModifiedSelects } from "./cache/revalidate";
 import { findVariant, isVaryMarker, recordVariant } from "./cache/variants";
 import { Method, RequestFacts, ResponseFacts } from "./policy/facts";
-import { MS_PER_SECOND, correctedInitialAge, freshnessLifetime } from "./policy/freshness";
+import {
+  MS_PER_SECOND, NO_EXPLICIT_FRESHNESS, correctedInitialAge, explicitLifetime, freshnessLifetime,
+} from "./policy/freshness";
 import { RequestDecision, decideRequest } from "./policy/request";
 import { Reuse, isBackendFailure, measured, reuseOf, staleIfErrorAllows } from "./policy/reuse";
 import {
-  NotStorable, allowsAuthorizedReuse, checkStorable, describeNotStorable, isLastingReason,
+  NotStorable, allowsAuthorizedReuse, checkStorable, describeNotStorable, hasStorableFreshness, isLastingReason,
 } from "./policy/storable";
 import { MemoryStore } from "./store/memory";
 import { SharedStore, sharedStoreError } from "./store/shared";
@@ -201,12 +203,15 @@ export function handleRequest(): u64 {
   // Validate: with the stored validators unless the client sent its own (passed through as is).
   staleKeyLength = key.length;
   if (!request.isConditional) askedWithOurs = addValidators(record);
+  // Fresh but the client wants it validated (no-cache, max-age, min-fresh): its request's doing.
+  if (measured.remaining > 0 || request.noCache) return forwardBuffered(Pending.Response, STATUS_BYPASS, Forward.Request, now);
   return forwardBuffered(Pending.Response, STATUS_EXPIRED, Forward.Stale, now);
 }
 
 /** Nothing usable stored. */
 function forwardMiss(reason: Forward, now: i64): u64 {
   if (request.cacheControl.onlyIfCached) return answerGatewayTimeout();
+  if (request.noCache) return forwardFetch(STATUS_BYPASS, Forward.Request, now);
   return forwardFetch(STATUS_MISS, reason, now);
 }
 
@@ -253,7 +258,7 @@ export function handleResponse(reqCtx: u32, isError: u32): void {
   const status = isError != 0 ? 0 : statusCode();
   if (kind == Pending.Invalidation) {
     if (status != 0 && invalidates(status)) invalidateAfterWrite(store, config);
-    if (config.statusHeaders) writeForwardStatus(pendingStatus, cacheName, pendingReason, status, false);
+    if (config.statusHeaders) writeForwardStatus(pendingStatus, cacheName, pendingReason, 0, false);
     return;
   }
   const now = nowMillis();
@@ -264,7 +269,7 @@ export function handleResponse(reqCtx: u32, isError: u32): void {
   }
   const stored = status != 0 && request.method == Method.Get && storeResponse(now);
   if (status != 0) stripTagHeaders(config);
-  if (config.statusHeaders) writeForwardStatus(pendingStatus, cacheName, pendingReason, status, stored);
+  if (config.statusHeaders) writeForwardStatus(pendingStatus, cacheName, pendingReason, 0, stored);
 }
 
 /** The stale entry found by handle_request, if it is still stored (as a response). */
@@ -309,7 +314,8 @@ function answerFreshened(now: i64): bool {
   let stored = false;
   if (!response.hasSetCookie || config.stripSetCookie) {
     const lifetime = freshnessLifetime(freshened, now, config);
-    if (checkStorable(request, freshened, config) == NotStorable.No && (lifetime > 0 || freshened.hasValidator)) {
+    const explicit = explicitLifetime(freshened, now) != NO_EXPLICIT_FRESHNESS;
+    if (checkStorable(request, freshened, config) == NotStorable.No && hasStorableFreshness(freshened, explicit, lifetime)) {
       describeEntry(freshened, now, correctedInitialAge(freshened, requestTime, now), lifetime);
       stored = store.put(meta, parts.set(key.ptr, key.length, responseTags.ptr, tagCount,
         freshenedHeaders.ptr, freshenedHeaders.length, body.ptr, body.length));
@@ -323,7 +329,10 @@ function answerFreshened(now: i64): bool {
     writeAge(correctedInitialAge(freshened, requestTime, now) / MS_PER_SECOND);
     writeStatusAndBody(freshened.status, body.ptr, body.length, request.method == Method.Head, true);
   }
-  if (config.statusHeaders) writeForwardStatus(STATUS_REVALIDATED, cacheName, Forward.Stale, STATUS_NOT_MODIFIED, stored);
+  // fwd-status only when the client gets another status than the backend's (RFC 9211 §2.3).
+  if (config.statusHeaders) {
+    writeForwardStatus(STATUS_REVALIDATED, cacheName, Forward.Stale, askedWithOurs ? STATUS_NOT_MODIFIED : 0, stored);
+  }
   return true;
 }
 
@@ -340,8 +349,9 @@ function storeResponse(responseTime: i64): bool {
   let lifetime: i64 = 0;
   if (reason == NotStorable.No) {
     lifetime = freshnessLifetime(response, responseTime, config);
-    // Without freshness a response is still worth keeping when it can be validated (§4.3).
-    if (lifetime <= 0 && !response.hasValidator) reason = NotStorable.NoFreshness;
+    // Without freshness left a response is still worth keeping when it can be validated (§4.3).
+    const explicit = explicitLifetime(response, responseTime) != NO_EXPLICIT_FRESHNESS;
+    if (!hasStorableFreshness(response, explicit, lifetime)) reason = NotStorable.NoFreshness;
   }
   if (reason == NotStorable.No && !readResponseBody(config)) reason = NotStorable.TooLarge;
   if (reason == NotStorable.No && !collectResponseTags(config)) reason = NotStorable.TooManyTags;

@@ -235,8 +235,8 @@ function applyField(facts: ResponseFacts, name: usize, nameLen: u32, values: usi
     const rank = targetedRankOf(name, nameLen, config);
     if (rank >= 0 && (targetedRank < 0 || rank < targetedRank)) {
       targeted.reset();
-      targeted.parse(values, valuesLen);
-      targetedRank = rank;
+      // An invalid targeted field is ignored whole (RFC 9213 §2.1): Cache-Control applies.
+      if (targeted.parseTargeted(values, valuesLen)) targetedRank = rank;
     }
   }
   return store;

@@ -21,6 +21,7 @@ const MAX_STALE = String.UTF8.encode("max-stale");
 const MIN_FRESH = String.UTF8.encode("min-fresh");
 const STALE_WHILE_REVALIDATE = String.UTF8.encode("stale-while-revalidate");
 const STALE_IF_ERROR = String.UTF8.encode("stale-if-error");
+const MUST_UNDERSTAND = String.UTF8.encode("must-understand");
 
 /** Marks a numeric directive that is absent. */
 export const ABSENT: i64 = -1;
@@ -40,7 +41,14 @@ export class CacheControl {
   mustRevalidate: bool = false;
   proxyRevalidate: bool = false;
   immutable: bool = false;
+  /** §5.2.2.3: store only when the status code's caching rules are understood (and then despite no-store). */
+  mustUnderstand: bool = false;
   onlyIfCached: bool = false;
+  /**
+   * Set by parseTargeted: a quoted value of a numeric directive was seen. A targeted field is a
+   * Structured Field Dictionary (RFC 9213 §2.1): max-age="60" is a string there, not a number.
+   */
+  private strict: bool = false;
   maxAge: i64 = ABSENT;
   maxAgeInvalid: bool = false;
   sMaxAge: i64 = ABSENT;
@@ -67,6 +75,7 @@ export class CacheControl {
     this.mustRevalidate = false;
     this.proxyRevalidate = false;
     this.immutable = false;
+    this.mustUnderstand = false;
     this.onlyIfCached = false;
     this.maxAge = ABSENT;
     this.maxAgeInvalid = false;
@@ -108,11 +117,13 @@ export class CacheControl {
       let valueStart: u32 = 0;
       let valueEnd: u32 = 0;
       let hasValue = false;
+      let quoted = false;
       if (i < len && load<u8>(ptr + i) == EQUALS) {
         i++;
         while (i < len && isWhitespace(load<u8>(ptr + i))) i++;
         hasValue = true;
         if (i < len && load<u8>(ptr + i) == DQUOTE) {
+          quoted = true;
           i++;
           valueStart = i;
           while (i < len) {
@@ -140,7 +151,9 @@ export class CacheControl {
         i++;
       }
       this.present = true;
-      this.apply(ptr + nameStart, nameEnd - nameStart, hasValue, ptr + valueStart, valueEnd - valueStart);
+      // In a Structured Field a quoted number is a string: no valid delta-seconds.
+      if (this.strict && quoted) valueStart = valueEnd + 1;
+      this.apply(ptr + nameStart, nameEnd - nameStart, hasValue, ptr + valueStart, valueEnd >= valueStart ? valueEnd - valueStart : 0);
     }
   }
 
@@ -173,6 +186,8 @@ export class CacheControl {
       this.proxyRevalidate = true;
     } else if (equalsIgnoreCase(name, nameLen, IMMUTABLE)) {
       this.immutable = true;
+    } else if (equalsIgnoreCase(name, nameLen, MUST_UNDERSTAND)) {
+      this.mustUnderstand = true;
     } else if (equalsIgnoreCase(name, nameLen, ONLY_IF_CACHED)) {
       this.onlyIfCached = true;
     } else if (equalsIgnoreCase(name, nameLen, MAX_STALE)) {
@@ -192,6 +207,19 @@ export class CacheControl {
       if (seconds >= 0 && seconds > this.minFresh) this.minFresh = seconds;
     }
     // Unknown directives are ignored (§5.2.3).
+  }
+
+  /**
+   * Parses a targeted field (RFC 9213: CDN-Cache-Control). It is a Structured Field Dictionary;
+   * one that is not (RFC 8941 §4.2.2: lowercase keys, tokens, integers, strings, booleans) must
+   * be ignored whole. Returns false then, and leaves nothing parsed.
+   */
+  parseTargeted(ptr: usize, len: u32): bool {
+    if (!isDictionary(ptr, len)) return false;
+    this.strict = true;
+    this.parse(ptr, len);
+    this.strict = false;
+    return true;
   }
 
   /** Adds the comma-separated field names of a qualified directive's value, lowercased. */
@@ -218,4 +246,78 @@ export class CacheControl {
 function smallerWindow(current: i64, seconds: i64): i64 {
   const effective = seconds < 0 ? 0 : seconds;
   return current == ABSENT || effective < current ? effective : current;
+}
+
+/** RFC 8941 key: lcalpha or "*", then lcalpha, digits, "_", "-", ".", "*". */
+function isKeyChar(c: u8, first: bool): bool {
+  if ((c >= 0x61 && c <= 0x7a) || c == 0x2a) return true;
+  return !first && ((c >= 0x30 && c <= 0x39) || c == 0x5f || c == 0x2d || c == 0x2e);
+}
+
+/** RFC 8941 sf-token characters after the first (tchar, ":" and "/"). */
+function isSfTokenChar(c: u8): bool {
+  if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return true;
+  switch (c) {
+    case 0x21: case 0x23: case 0x24: case 0x25: case 0x26: case 0x27: case 0x2a: case 0x2b: case 0x2d:
+    case 0x2e: case 0x5e: case 0x5f: case 0x60: case 0x7c: case 0x7e: case 0x3a: case 0x2f:
+      return true;
+  }
+  return false;
+}
+
+/**
+ * Whether the field lines (NUL-separated, combined like one list) form a Structured Field
+ * Dictionary of bare items: key[=item] members separated by "," with optional whitespace, an item
+ * being an integer, a string, a token or a boolean. Parameters and inner lists are not expected
+ * in a targeted cache field and make it invalid here.
+ */
+export function isDictionary(ptr: usize, len: u32): bool {
+  let i: u32 = 0;
+  let expectMember = true;
+  let members = 0;
+  while (i < len) {
+    const c = load<u8>(ptr + i);
+    if (c == 0x20 || c == 0x09 || c == NUL) { i++; continue; }
+    if (!expectMember) {
+      if (c != COMMA) return false;
+      expectMember = true;
+      i++;
+      continue;
+    }
+    if (!isKeyChar(c, true)) return false;
+    i++;
+    while (i < len && isKeyChar(load<u8>(ptr + i), false)) i++;
+    members++;
+    expectMember = false;
+    if (i >= len || load<u8>(ptr + i) != EQUALS) continue;
+    i++;
+    if (i >= len) return false;
+    const v = load<u8>(ptr + i);
+    if (v == DQUOTE) {
+      i++;
+      while (i < len && load<u8>(ptr + i) != DQUOTE) {
+        const q = load<u8>(ptr + i);
+        if (q == BACKSLASH) i++;
+        else if (q < 0x20 || q > 0x7e) return false;
+        i++;
+      }
+      if (i >= len) return false;
+      i++;
+    } else if (v == 0x3f) { // ?0 / ?1
+      i++;
+      if (i >= len || (load<u8>(ptr + i) != 0x30 && load<u8>(ptr + i) != 0x31)) return false;
+      i++;
+    } else if ((v >= 0x30 && v <= 0x39) || v == 0x2d) {
+      i++;
+      let digits = v == 0x2d ? 0 : 1;
+      while (i < len && load<u8>(ptr + i) >= 0x30 && load<u8>(ptr + i) <= 0x39) { i++; digits++; }
+      if (digits == 0 || digits > 15) return false;
+    } else if ((v >= 0x41 && v <= 0x5a) || (v >= 0x61 && v <= 0x7a) || v == 0x2a) {
+      i++;
+      while (i < len && isSfTokenChar(load<u8>(ptr + i))) i++;
+    } else {
+      return false;
+    }
+  }
+  return members > 0 && !expectMember;
 }

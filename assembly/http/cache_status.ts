@@ -47,7 +47,10 @@ export function appendHit(into: ByteBuffer, cacheName: ArrayBuffer, ttlSeconds: 
   appendDetail(into, detail);
 }
 
-/** `forwardStatus` 0: the backend's status is not known (the response streamed through). */
+/**
+ * `forwardStatus`: the backend's status when the client gets another one (a 304 answered with the
+ * stored 200); 0 otherwise, since an absent fwd-status means the final status (RFC 9211 §2.3).
+ */
 export function appendForward(
   into: ByteBuffer, cacheName: ArrayBuffer, reason: Forward, forwardStatus: u32, stored: bool, detail: Detail = Detail.None,
 ): void {

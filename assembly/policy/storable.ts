@@ -2,6 +2,7 @@
 import { Config } from "../config";
 import { ABSENT } from "../http/cache_control";
 import { VARY_ANY } from "../http/vary";
+import { isHeuristicallyCacheable } from "./freshness";
 import { RequestFacts, ResponseFacts } from "./facts";
 
 export const enum NotStorable {
@@ -53,6 +54,25 @@ export function isLastingReason(reason: NotStorable, status: u32): bool {
   return false;
 }
 
+/** Statuses whose caching semantics this cache implements (for must-understand). */
+function isUnderstoodStatus(status: u32): bool {
+  switch (status) {
+    case 200: case 203: case 204: case 300: case 301: case 302: case 303: case 307: case 308:
+    case 404: case 405: case 410: case 414: case 451: case 501:
+      return true;
+  }
+  return false;
+}
+
+/**
+ * §3: a response is worth storing with explicit freshness (even none left), `public`, or a
+ * heuristically cacheable status; then with a lifetime, or a validator to revalidate it with.
+ */
+export function hasStorableFreshness(response: ResponseFacts, explicit: bool, lifetime: i64): bool {
+  if (!explicit && !response.cacheControl.isPublic && !isHeuristicallyCacheable(response.status)) return false;
+  return lifetime > 0 || response.hasValidator;
+}
+
 /** §3.5: a response to a request with Authorization may be shared only with these directives. */
 export function allowsAuthorizedReuse(response: ResponseFacts): bool {
   const cc = response.cacheControl;
@@ -66,7 +86,13 @@ export function checkStorable(request: RequestFacts, response: ResponseFacts, co
   if (status < 200 || status > 599 || status == 206 || status == 304) return NotStorable.Status;
   if (config.isExcluded(status)) return NotStorable.Excluded;
   const cc = response.cacheControl;
-  if (cc.noStore || request.cacheControl.noStore) return NotStorable.NoStore;
+  if (cc.mustUnderstand) {
+    // §5.2.2.3: a status whose caching rules we know is stored despite no-store; any other is not.
+    if (!isUnderstoodStatus(status)) return NotStorable.Status;
+  } else if (cc.noStore) {
+    return NotStorable.NoStore;
+  }
+  if (request.cacheControl.noStore) return NotStorable.NoStore;
   // A shared cache must not store private responses; private="F" only keeps F out (§5.2.2.7).
   if (cc.isPrivate) return NotStorable.Private;
   // no-cache is stored and validated before every use: pointless without a validator.
