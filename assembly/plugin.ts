@@ -17,12 +17,11 @@ import { answerIfPurge } from "./purge/api";
 import { collectResponseTags, configureTags, responseTagCount, responseTags, stripTagHeaders } from "./exchange/tags";
 import { LOG_LEVEL_DEBUG } from "./abi/constants";
 import { Detail, Forward } from "./http/cache_status";
-import { CONTENT_LENGTH } from "./http/names";
 import {
   STATUS_BYPASS, STATUS_EXPIRED, STATUS_HIT, STATUS_MISS, STATUS_REVALIDATED, STATUS_STALE, STATUS_UPDATING,
 } from "./http/names";
 import {
-  STATUS_NOT_MODIFIED, readPresentNames, removeResponseHeader, removeResponseHeaders, writeAge, writeConfigurationError,
+  STATUS_NOT_MODIFIED, removeResponseHeaders, writeAge, writeConfigurationError,
   writeForwardStatus, writeGatewayTimeout, writeHitStatus, writeNeitherStatus, writeStatusAndBody, writeStoredHeaders,
 } from "./exchange/answer";
 import {
@@ -193,10 +192,13 @@ export function handleRequest(): u64 {
   if (reuse == Reuse.Fresh) return answerFromStore(record, STATUS_HIT, Detail.None);
   if (reuse == Reuse.Stale) return answerFromStore(record, STATUS_STALE, Detail.MaxStale);
   if (reuse == Reuse.StaleWhileRevalidate) {
+    if (request.cacheControl.onlyIfCached) return answerFromStore(record, STATUS_UPDATING, Detail.StaleWhileRevalidate);
+    const refresh = claimRefresh(store, stored.storedAt, now);
+    // The lease's reads and writes may have reused the memory `record` was read into.
+    record = store.find(keyHash, key.ptr, key.length, keyUrlLength);
+    if (record == 0) return forwardMiss(reason, now);
     // Another request (in any instance) refreshes it: this one gets it stale meanwhile.
-    if (request.cacheControl.onlyIfCached || !claimRefresh(store, stored.storedAt, now)) {
-      return answerFromStore(record, STATUS_UPDATING, Detail.StaleWhileRevalidate);
-    }
+    if (!refresh) return answerFromStore(record, STATUS_UPDATING, Detail.StaleWhileRevalidate);
   } else if (request.cacheControl.onlyIfCached) {
     return answerGatewayTimeout();
   }
@@ -236,7 +238,7 @@ function answerFromStore(record: usize, status: ArrayBuffer, detail: Detail): u6
   const stored = recordStatus(record);
   const notModified = request.isConditional && stored >= 200 && stored < 300 &&
     clientValidatorMatches(lines, linesLen, request);
-  writeStoredHeaders(lines, linesLen, notModified, false);
+  writeStoredHeaders(lines, linesLen, notModified);
   writeAge(measured.age / MS_PER_SECOND);
   if (config.statusHeaders) writeHitStatus(status, cacheName, ttlSeconds(measured.remaining), detail);
   writeStatusAndBody(notModified ? STATUS_NOT_MODIFIED : stored, recordBody(record), recordBodyLength(record),
@@ -285,7 +287,7 @@ function answerStaleOnError(now: i64): bool {
   const record = staleEntry();
   if (record == 0 || !staleIfErrorAllows(readStoredFacts(record), request, config, now)) return false;
   removeResponseHeaders();
-  writeStoredHeaders(recordHeaders(record), recordHeadersLength(record), false, false);
+  writeStoredHeaders(recordHeaders(record), recordHeadersLength(record), false);
   writeAge(measured.age / MS_PER_SECOND);
   if (config.statusHeaders) writeHitStatus(STATUS_STALE, cacheName, ttlSeconds(measured.remaining), Detail.StaleIfError);
   writeStatusAndBody(recordStatus(record), recordBody(record), recordBodyLength(record), request.method == Method.Head, true);
@@ -322,16 +324,17 @@ function answerFreshened(now: i64): bool {
     }
   }
   if (askedWithOurs) {
-    // The client asked unconditionally: it gets the stored response, under the 304's headers.
-    removeResponseHeader(CONTENT_LENGTH);
-    readPresentNames();
-    writeStoredHeaders(freshenedHeaders.ptr, freshenedHeaders.length, false, true);
+    // The client asked unconditionally: it gets the stored response with the freshened headers
+    // (which hold the 304's). Replaced whole: the host may have put empty fields of its own on
+    // the 304 (Traefik's Content-Type), which must not hide the stored ones.
+    removeResponseHeaders();
+    writeStoredHeaders(freshenedHeaders.ptr, freshenedHeaders.length, false);
     writeAge(correctedInitialAge(freshened, requestTime, now) / MS_PER_SECOND);
     writeStatusAndBody(freshened.status, body.ptr, body.length, request.method == Method.Head, true);
   }
   // fwd-status only when the client gets another status than the backend's (RFC 9211 §2.3).
   if (config.statusHeaders) {
-    writeForwardStatus(STATUS_REVALIDATED, cacheName, Forward.Stale, askedWithOurs ? STATUS_NOT_MODIFIED : 0, stored);
+    writeForwardStatus(STATUS_REVALIDATED, cacheName, pendingReason, askedWithOurs ? STATUS_NOT_MODIFIED : 0, stored);
   }
   return true;
 }
@@ -361,7 +364,10 @@ function storeResponse(responseTime: i64): bool {
   }
   if (reason != NotStorable.No) {
     if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("not stored: " + describeNotStorable(reason));
-    if (isLastingReason(reason, response.status) && !request.hasAuthorization) rememberToStream(responseTime);
+    // The request's own headers (Authorization, no-store) say nothing about the next requests.
+    if (isLastingReason(reason, response.status) && !request.hasAuthorization && !request.cacheControl.noStore) {
+      rememberToStream(responseTime);
+    }
     return false;
   }
   // Responses that vary are stored under their variant key, named by the URL's marker.

@@ -1,11 +1,12 @@
 import { bytes, len, ptr } from "./helpers";
 import { Config } from "../config";
+import { INVALID_DATE } from "../http/date";
+import { VARY_ANY } from "../http/vary";
 import { Method, RequestFacts, ResponseFacts } from "../policy/facts";
-import {
-  NO_EXPLICIT_FRESHNESS, correctedInitialAge, currentAge, explicitLifetime, freshnessLifetime, remainingFreshness,
-} from "../policy/freshness";
 import { RequestDecision, decideRequest } from "../policy/request";
-import { NotStorable, allowsAuthorizedReuse, checkStorable, isLastingReason } from "../policy/storable";
+import {
+  NotStorable, allowsAuthorizedReuse, checkStorable, hasStorableFreshness, isLastingReason,
+} from "../policy/storable";
 
 function response(status: u32, cacheControl: string): ResponseFacts {
   const r = new ResponseFacts();
@@ -15,47 +16,50 @@ function response(status: u32, cacheControl: string): ResponseFacts {
   return r;
 }
 
-function get(cacheControl: string = ""): RequestFacts {
+function request(method: Method, cacheControl: string = ""): RequestFacts {
   const r = new RequestFacts();
-  r.method = Method.Get;
+  r.method = method;
   const b = bytes(cacheControl);
   r.cacheControl.parse(ptr(b), len(b));
   return r;
 }
 
-const NOW: i64 = 1_700_000_000_000;
+function get(cacheControl: string = ""): RequestFacts {
+  return request(Method.Get, cacheControl);
+}
+
+function storable(r: ResponseFacts, c: Config = config): NotStorable {
+  return checkStorable(get(), r, c);
+}
+
 const config = new Config(); // defaults; tests that change settings make their own
 
 describe("request decisions", () => {
   it("looks up GET and HEAD", () => {
     expect(decideRequest(get(), config)).toBe(RequestDecision.Lookup);
-    const head = get();
-    head.method = Method.Head;
-    expect(decideRequest(head, config)).toBe(RequestDecision.Lookup);
+    expect(decideRequest(request(Method.Head), config)).toBe(RequestDecision.Lookup);
   });
-  it("passes other methods through", () => {
-    const post = get();
-    post.method = Method.Other;
-    expect(decideRequest(post, config)).toBe(RequestDecision.BypassMethod);
+
+  it("passes methods other than GET and HEAD through, whatever the configuration", () => {
+    expect(decideRequest(request(Method.Other), config)).toBe(RequestDecision.BypassMethod);
+    expect(decideRequest(request(Method.Unsafe), config)).toBe(RequestDecision.BypassMethod);
+    const ranged = request(Method.Unsafe);
+    ranged.hasRange = true;
+    expect(decideRequest(ranged, config)).toBe(RequestDecision.BypassMethod);
   });
-  it("passes HEAD through when only GET is configured", () => {
-    const c = new Config();
-    c.cacheHead = false;
-    const head = get();
-    head.method = Method.Head;
-    expect(decideRequest(head, c)).toBe(RequestDecision.BypassMethod);
+
+  it("passes a method the configuration leaves out through as BypassConfig", () => {
+    const headOnly = new Config();
+    headOnly.cacheGet = false;
+    expect(decideRequest(get(), headOnly)).toBe(RequestDecision.BypassConfig);
+    expect(decideRequest(request(Method.Head), headOnly)).toBe(RequestDecision.Lookup);
+    const getOnly = new Config();
+    getOnly.cacheHead = false;
+    expect(decideRequest(request(Method.Head), getOnly)).toBe(RequestDecision.BypassConfig);
+    expect(decideRequest(get(), getOnly)).toBe(RequestDecision.Lookup);
   });
-  it("refreshes on no-cache and on Pragma: no-cache without Cache-Control", () => {
-    expect(decideRequest(get("no-cache"), config)).toBe(RequestDecision.Refresh);
-    const pragma = get();
-    pragma.pragmaNoCache = true;
-    expect(decideRequest(pragma, config)).toBe(RequestDecision.Refresh);
-    const both = get("max-age=10");
-    both.pragmaNoCache = true;
-    expect(decideRequest(both, config)).toBe(RequestDecision.Lookup);
-  });
-  it("bypasses no-store, Range and unkeyable requests", () => {
-    expect(decideRequest(get("no-store"), config)).toBe(RequestDecision.BypassRequest);
+
+  it("bypasses Range and unkeyable requests", () => {
     const range = get();
     range.hasRange = true;
     expect(decideRequest(range, config)).toBe(RequestDecision.BypassRequest);
@@ -63,45 +67,115 @@ describe("request decisions", () => {
     unkeyable.keyable = false;
     expect(decideRequest(unkeyable, config)).toBe(RequestDecision.BypassRequest);
   });
+
+  it("still looks up no-store, no-cache and Pragma: no-cache requests (reuse decides what they get)", () => {
+    expect(decideRequest(get("no-store"), config)).toBe(RequestDecision.Lookup);
+    expect(decideRequest(get("no-cache"), config)).toBe(RequestDecision.Lookup);
+    expect(decideRequest(get("max-age=0, only-if-cached"), config)).toBe(RequestDecision.Lookup);
+    const pragma = get();
+    pragma.pragmaNoCache = true;
+    expect(decideRequest(pragma, config)).toBe(RequestDecision.Lookup);
+  });
+
+  it("tells request no-cache from Pragma: no-cache, which counts only without Cache-Control", () => {
+    expect(get("no-cache").noCache).toBe(true);
+    expect(get("max-age=0").noCache).toBe(false);
+    const pragma = get();
+    pragma.pragmaNoCache = true;
+    expect(pragma.noCache).toBe(true);
+    const both = get("max-age=10");
+    both.pragmaNoCache = true;
+    expect(both.noCache).toBe(false);
+  });
 });
 
 describe("storability (§3)", () => {
   it("stores a public max-age response", () => {
-    expect(checkStorable(get(), response(200, "max-age=60"), config)).toBe(NotStorable.No);
+    expect(storable(response(200, "max-age=60"))).toBe(NotStorable.No);
   });
-  it("refuses no-store, private and no-cache", () => {
-    expect(checkStorable(get(), response(200, "max-age=60, no-store"), config)).toBe(NotStorable.NoStore);
+
+  it("refuses no-store in the response or the request", () => {
+    expect(storable(response(200, "max-age=60, no-store"))).toBe(NotStorable.NoStore);
     expect(checkStorable(get("no-store"), response(200, "max-age=60"), config)).toBe(NotStorable.NoStore);
-    expect(checkStorable(get(), response(200, "private, max-age=60"), config)).toBe(NotStorable.Private);
-    expect(checkStorable(get(), response(200, "private=\"x\", max-age=60"), config)).toBe(NotStorable.Private);
-    expect(checkStorable(get(), response(200, "no-cache, max-age=60"), config)).toBe(NotStorable.NoCache);
   });
-  it("refuses partial, interim and not-modified statuses", () => {
-    expect(checkStorable(get(), response(206, "max-age=60"), config)).toBe(NotStorable.Status);
-    expect(checkStorable(get(), response(304, "max-age=60"), config)).toBe(NotStorable.Status);
-    expect(checkStorable(get(), response(101, "max-age=60"), config)).toBe(NotStorable.Status);
+
+  it("refuses private, but stores private=\"F\" (F is dropped when stored)", () => {
+    expect(storable(response(200, "private, max-age=60"))).toBe(NotStorable.Private);
+    expect(storable(response(200, "private=\"Set-Cookie\", max-age=60"))).toBe(NotStorable.No);
   });
+
+  it("stores no-cache only with a validator to revalidate it with", () => {
+    expect(storable(response(200, "no-cache, max-age=60"))).toBe(NotStorable.NoCache);
+    const etag = response(200, "no-cache, max-age=60");
+    etag.hasETag = true;
+    expect(storable(etag)).toBe(NotStorable.No);
+    const lastModified = response(200, "no-cache");
+    lastModified.lastModified = 1_600_000_000;
+    expect(storable(lastModified)).toBe(NotStorable.No);
+    // no-cache="F" only revalidates F: stored without it, validator or not.
+    expect(storable(response(200, "no-cache=\"Set-Cookie\", max-age=60"))).toBe(NotStorable.No);
+  });
+
+  it("refuses partial, interim, not-modified and out-of-range statuses", () => {
+    const statuses: u32[] = [100, 101, 199, 206, 304, 600, 0];
+    for (let i = 0; i < statuses.length; i++) {
+      expect(storable(response(statuses[i], "max-age=60"))).toBe(NotStorable.Status, statuses[i].toString());
+    }
+  });
+
   it("stores unknown final statuses with explicit freshness", () => {
-    expect(checkStorable(get(), response(299, "max-age=60"), config)).toBe(NotStorable.No);
-    expect(checkStorable(get(), response(599, "max-age=60"), config)).toBe(NotStorable.No);
+    expect(storable(response(299, "max-age=60"))).toBe(NotStorable.No);
+    expect(storable(response(599, "max-age=60"))).toBe(NotStorable.No);
   });
+
+  it("stores an understood status despite no-store when must-understand is given (§5.2.2.3)", () => {
+    const understood: u32[] = [200, 203, 204, 300, 301, 302, 303, 307, 308, 404, 405, 410, 414, 451, 501];
+    for (let i = 0; i < understood.length; i++) {
+      const s = understood[i];
+      expect(storable(response(s, "must-understand, no-store, max-age=60"))).toBe(NotStorable.No, s.toString());
+    }
+  });
+
+  it("refuses any other status with must-understand, even without no-store", () => {
+    const other: u32[] = [201, 202, 205, 299, 305, 400, 403, 418, 500, 502, 503, 599];
+    for (let i = 0; i < other.length; i++) {
+      const s = other[i];
+      expect(storable(response(s, "must-understand, no-store, max-age=60"))).toBe(NotStorable.Status, s.toString());
+      expect(storable(response(s, "must-understand, max-age=60"))).toBe(NotStorable.Status, s.toString());
+    }
+  });
+
+  it("keeps the other refusals under must-understand: the request's no-store, private", () => {
+    expect(checkStorable(get("no-store"), response(200, "must-understand, no-store, max-age=60"), config))
+      .toBe(NotStorable.NoStore);
+    expect(storable(response(200, "must-understand, private, max-age=60"))).toBe(NotStorable.Private);
+  });
+
   it("honours excludedResponseCodes", () => {
     const c = new Config();
     c.excludedStatus = [500, 599];
-    expect(checkStorable(get(), response(503, "max-age=60"), c)).toBe(NotStorable.Excluded);
-    expect(checkStorable(get(), response(404, "max-age=60"), c)).toBe(NotStorable.No);
+    expect(storable(response(503, "max-age=60"), c)).toBe(NotStorable.Excluded);
+    expect(storable(response(404, "max-age=60"), c)).toBe(NotStorable.No);
   });
-  it("refuses Set-Cookie unless stripping, and Vary", () => {
+
+  it("refuses Set-Cookie unless stripping", () => {
     const r = response(200, "max-age=60");
     r.hasSetCookie = true;
-    expect(checkStorable(get(), r, config)).toBe(NotStorable.SetCookie);
+    expect(storable(r)).toBe(NotStorable.SetCookie);
     const strip = new Config();
     strip.stripSetCookie = true;
-    expect(checkStorable(get(), r, strip)).toBe(NotStorable.No);
-    const v = response(200, "max-age=60");
-    v.hasVary = true;
-    expect(checkStorable(get(), v, config)).toBe(NotStorable.Vary);
+    expect(storable(r, strip)).toBe(NotStorable.No);
   });
+
+  it("refuses Vary: * but stores responses that vary on named headers", () => {
+    const any = response(200, "max-age=60");
+    any.varyCount = VARY_ANY;
+    expect(storable(any)).toBe(NotStorable.Vary);
+    const named = response(200, "max-age=60");
+    named.varyCount = 2;
+    expect(storable(named)).toBe(NotStorable.No);
+  });
+
   it("applies §3.5 to requests with Authorization", () => {
     const authorized = get();
     authorized.hasAuthorization = true;
@@ -110,90 +184,68 @@ describe("storability (§3)", () => {
     expect(checkStorable(authorized, response(200, "s-maxage=60"), config)).toBe(NotStorable.No);
     expect(checkStorable(authorized, response(200, "must-revalidate, max-age=60"), config)).toBe(NotStorable.No);
     expect(allowsAuthorizedReuse(response(200, "max-age=60"))).toBe(false);
+    expect(allowsAuthorizedReuse(response(200, "public"))).toBe(true);
   });
+
   it("refuses a declared Content-Length above maxObjectSize", () => {
     const r = response(200, "max-age=60");
     r.contentLength = config.maxObjectSize + 1;
-    expect(checkStorable(get(), r, config)).toBe(NotStorable.TooLarge);
+    expect(storable(r)).toBe(NotStorable.TooLarge);
+    r.contentLength = config.maxObjectSize;
+    expect(storable(r)).toBe(NotStorable.No);
+  });
+});
+
+describe("storable freshness (§3)", () => {
+  it("keeps a response with explicit freshness left", () => {
+    expect(hasStorableFreshness(response(500, "max-age=60"), true, 60_000)).toBe(true);
+  });
+
+  it("keeps one without freshness left only when it has a validator", () => {
+    const bare = response(200, "max-age=0");
+    expect(hasStorableFreshness(bare, true, 0)).toBe(false);
+    const etag = response(200, "max-age=0");
+    etag.hasETag = true;
+    expect(hasStorableFreshness(etag, true, 0)).toBe(true);
+    const lastModified = response(200, "max-age=0");
+    lastModified.lastModified = 1_600_000_000;
+    expect(hasStorableFreshness(lastModified, true, 0)).toBe(true);
+    expect(lastModified.hasValidator).toBe(true);
+    const invalid = response(200, "");
+    invalid.lastModified = INVALID_DATE;
+    expect(invalid.hasValidator).toBe(false);
+  });
+
+  it("without explicit freshness, keeps only public responses or heuristically cacheable statuses", () => {
+    expect(hasStorableFreshness(response(200, ""), false, 10_000)).toBe(true);
+    expect(hasStorableFreshness(response(404, ""), false, 10_000)).toBe(true);
+    expect(hasStorableFreshness(response(500, ""), false, 10_000)).toBe(false);
+    expect(hasStorableFreshness(response(302, ""), false, 10_000)).toBe(false);
+    expect(hasStorableFreshness(response(500, "public"), false, 10_000)).toBe(true);
+    const withValidator = response(500, "");
+    withValidator.hasETag = true;
+    expect(hasStorableFreshness(withValidator, false, 0)).toBe(false);
+  });
+
+  it("without explicit freshness and without a lifetime, keeps a heuristic status only with a validator", () => {
+    expect(hasStorableFreshness(response(200, ""), false, 0)).toBe(false);
+    const etag = response(200, "");
+    etag.hasETag = true;
+    expect(hasStorableFreshness(etag, false, 0)).toBe(true);
   });
 });
 
 describe("remembering to stream (hit-for-pass)", () => {
   it("remembers reasons in the response's headers, not statuses or errors", () => {
     expect(isLastingReason(NotStorable.NoStore, 200)).toBe(true);
+    expect(isLastingReason(NotStorable.Private, 200)).toBe(true);
+    expect(isLastingReason(NotStorable.NoCache, 200)).toBe(true);
     expect(isLastingReason(NotStorable.Vary, 200)).toBe(true);
     expect(isLastingReason(NotStorable.TooLarge, 200)).toBe(true);
+    expect(isLastingReason(NotStorable.NoFreshness, 404)).toBe(true);
     expect(isLastingReason(NotStorable.NoStore, 503)).toBe(false);
+    expect(isLastingReason(NotStorable.Status, 206)).toBe(false);
     expect(isLastingReason(NotStorable.Excluded, 404)).toBe(false);
     expect(isLastingReason(NotStorable.Authorization, 200)).toBe(false);
-  });
-});
-
-describe("freshness lifetime (§4.2.1)", () => {
-  it("prefers s-maxage over max-age over Expires", () => {
-    const r = response(200, "max-age=60, s-maxage=30");
-    r.hasExpires = true;
-    r.expires = 1_700_000_900;
-    expect(explicitLifetime(r, NOW)).toBe(30_000);
-    const m = response(200, "max-age=60");
-    m.hasExpires = true;
-    m.expires = 1_700_000_900;
-    expect(explicitLifetime(m, NOW)).toBe(60_000);
-  });
-  it("uses Expires - Date, or the receipt time without Date", () => {
-    const r = response(200, "");
-    r.hasExpires = true;
-    r.expires = 1_700_000_100;
-    r.date = 1_700_000_040;
-    expect(explicitLifetime(r, NOW)).toBe(60_000);
-    r.date = i64.MIN_VALUE;
-    expect(explicitLifetime(r, NOW)).toBe(100_000);
-  });
-  it("treats an invalid Expires or max-age as already expired", () => {
-    const r = response(200, "");
-    r.hasExpires = true;
-    expect(explicitLifetime(r, NOW)).toBe(0);
-    expect(explicitLifetime(response(200, "max-age=soon"), NOW)).toBe(0);
-    expect(explicitLifetime(response(200, "max-age=60, max-age=x"), NOW)).toBe(0);
-  });
-  it("has no explicit lifetime without any of them", () => {
-    expect(explicitLifetime(response(200, "public"), NOW)).toBe(NO_EXPLICIT_FRESHNESS);
-  });
-  it("gives defaultTtl only to heuristically cacheable responses without explicit freshness", () => {
-    const c = new Config();
-    c.defaultTtlMs = 10_000;
-    expect(freshnessLifetime(response(200, ""), NOW, c)).toBe(10_000);
-    expect(freshnessLifetime(response(404, ""), NOW, c)).toBe(10_000);
-    expect(freshnessLifetime(response(500, ""), NOW, c)).toBe(0);
-    expect(freshnessLifetime(response(500, "public"), NOW, c)).toBe(10_000);
-    expect(freshnessLifetime(response(200, "max-age=5"), NOW, c)).toBe(5_000);
-    expect(freshnessLifetime(response(200, ""), NOW, config)).toBe(0);
-  });
-});
-
-describe("age (§4.2.3)", () => {
-  it("takes the larger of apparent age and corrected Age", () => {
-    const r = response(200, "max-age=60");
-    r.date = NOW / 1000 - 5; // the response is 5 s old by its Date
-    r.age = 2;
-    expect(correctedInitialAge(r, NOW - 1000, NOW)).toBe(5_000);
-    r.age = 10; // upstream caches say 10 s, plus 1 s in flight
-    expect(correctedInitialAge(r, NOW - 1000, NOW)).toBe(11_000);
-  });
-  it("ignores a Date in the future", () => {
-    const r = response(200, "max-age=60");
-    r.date = NOW / 1000 + 100;
-    expect(correctedInitialAge(r, NOW, NOW)).toBe(0);
-  });
-  it("adds resident time", () => {
-    expect(currentAge(3_000, NOW, NOW + 7_000)).toBe(10_000);
-  });
-  it("caps freshness with maxTtl counted from storage, never extending it", () => {
-    const c = new Config();
-    c.maxTtlMs = 5_000;
-    expect(remainingFreshness(60_000, 0, NOW, NOW, NOW + 1_000, c)).toBe(4_000);
-    expect(remainingFreshness(60_000, 0, NOW, NOW, NOW + 6_000, c)).toBe(-1_000);
-    c.maxTtlMs = 3_600_000;
-    expect(remainingFreshness(10_000, 8_000, NOW, NOW, NOW + 1_000, c)).toBe(1_000);
   });
 });

@@ -48,48 +48,21 @@ function equalsNameAnyCase(name: usize, nameLen: u32, lower: ArrayBuffer): bool 
   return true;
 }
 
-/**
- * Adds stored header lines to the response; for a 304 only the fields that describe the
- * representation. `skipPresent`: not the fields the response already has (names from
- * readPresentNames), so that a backend's 304 keeps its own values.
- */
-export function writeStoredHeaders(lines: usize, linesLen: u32, notModified: bool, skipPresent: bool): void {
+/** Adds stored header lines to the response; for a 304 only the fields that describe the representation. */
+export function writeStoredHeaders(lines: usize, linesLen: u32, notModified: bool): void {
   const end = lines + linesLen;
   for (let l = lines; lineFits(l, end); l = lineNext(l)) {
     const name = lineName(l);
     const nameLen = lineNameLength(l);
     if (notModified && !isNotModifiedField(name, nameLen)) continue;
-    if (skipPresent && isPresent(name, nameLen)) continue;
     addHeader(HEADER_KIND_RESPONSE, name, nameLen, lineValue(l), lineValueLength(l));
   }
 }
 
-/** Reads the names of the headers the (buffered) response has now, for writeStoredHeaders. */
-export function readPresentNames(): void {
-  names.reset();
-  readHeaderNames(HEADER_KIND_RESPONSE, names);
-}
-
-function isPresent(name: usize, nameLen: u32): bool {
-  let start: u32 = 0;
-  while (start < names.length) {
-    const end = nextNul(names.ptr, start, names.length);
-    if (end - start == nameLen) {
-      let same = true;
-      for (let i: u32 = 0; same && i < nameLen; i++) {
-        const c = load<u8>(name + i);
-        same = (c >= 0x41 && c <= 0x5a ? c | 0x20 : c) == load<u8>(names.ptr + start + i);
-      }
-      if (same) return true;
-    }
-    start = end + 1;
-  }
-  return false;
-}
-
 /** Removes every header of the (buffered) response: a stored response replaces it whole. */
 export function removeResponseHeaders(): void {
-  readPresentNames();
+  names.reset();
+  readHeaderNames(HEADER_KIND_RESPONSE, names);
   let start: u32 = 0;
   while (start < names.length) {
     const end = nextNul(names.ptr, start, names.length);
@@ -97,11 +70,6 @@ export function removeResponseHeaders(): void {
     start = end + 1;
   }
   names.reset();
-}
-
-/** Removes one header of the (buffered) response (lowercase name). */
-export function removeResponseHeader(name: ArrayBuffer): void {
-  removeHeader(HEADER_KIND_RESPONSE, changetype<usize>(name), <u32>name.byteLength);
 }
 
 /** Age (§5.1): the stored response's current age in whole seconds. */

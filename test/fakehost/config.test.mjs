@@ -126,7 +126,9 @@ test('methods are case-insensitive; ["HEAD"] only makes GET pass through', async
   const c = cache({ methods: ['head'] });
   const get = await c.get('/h');
   assertAccepted(get, 'methods head');
-  assertStatus(get, 'BYPASS', 'httpcache; fwd=method');
+  assertStatus(get, 'BYPASS', 'httpcache; fwd=bypass');
+  // HEAD is still looked up (a HEAD miss streams and is not stored, as with the default methods).
+  assertStatus(await c.get('/h', { method: 'HEAD' }), 'MISS', 'httpcache; fwd=uri-miss', '(HEAD)');
 });
 
 // ---- invalid configurations -----------------------------------------------------------------------

@@ -80,7 +80,6 @@ test('setCookie: strip stores without Set-Cookie; the client that caused the mis
 // ---- responses that are never stored ---------------------------------------------------------------
 
 const NEVER = [
-  ['Vary', 200, [['Cache-Control', 'max-age=60'], ['Vary', 'Accept-Encoding']]],
   ['Vary: *', 200, [['Cache-Control', 'max-age=60'], ['Vary', '*']]],
   ['no-store', 200, [['Cache-Control', 'max-age=60, no-store']]],
   ['private', 200, [['Cache-Control', 'private, max-age=60']]],
@@ -97,6 +96,29 @@ for (const [name, status, headers] of NEVER) {
     assert.equal(c.origin.calls, 2);
   });
 }
+
+test('Vary: stored per variant; same varied values HIT, others MISS with fwd=vary-miss', async () => {
+  const c = cache({}, { origin: makeOrigin((req, n) => ({
+    status: 200,
+    headers: [['Cache-Control', 'max-age=60'], ['Vary', 'Accept-Encoding']],
+    body: `${req.get('accept-encoding') ?? 'none'}#${n}`,
+  })) });
+  const gz = [['Accept-Encoding', 'gzip']];
+  const br = [['Accept-Encoding', 'br']];
+  assertStatus(await c.get('/vary', { headers: gz }), 'MISS', MISS_STORED);
+  const gzHit = await c.get('/vary', { headers: gz });
+  assertStatus(gzHit, 'HIT');
+  assert.equal(gzHit.text, 'gzip#1');
+  const brMiss = await c.get('/vary', { headers: br });
+  assertStatus(brMiss, 'MISS', 'httpcache; fwd=vary-miss; stored');
+  assert.equal(brMiss.text, 'br#2');
+  const brHit = await c.get('/vary', { headers: br });
+  assertStatus(brHit, 'HIT');
+  assert.equal(brHit.text, 'br#2');
+  assertStatus(await c.get('/vary'), 'MISS', 'httpcache; fwd=vary-miss; stored', '(no Accept-Encoding is a variant of its own)');
+  assert.equal((await c.get('/vary', { headers: gz })).text, 'gzip#1', 'the first variant is still stored');
+  assert.equal(c.origin.calls, 3);
+});
 
 test('a request with Range is not answered from the cache', async () => {
   const c = cache({});
@@ -194,38 +216,74 @@ test('request Pragma: no-cache (no Cache-Control) goes to the backend', async ()
   await noCacheRefresh(cache({}), '/pr', [['Pragma', 'no-cache']]);
 });
 
-test('request Cache-Control: no-store goes to the backend and never stores', async () => {
+test('request Cache-Control: no-store goes to the backend on a miss and never stores', async () => {
   const c = cache({});
-  const before = c.mw.featureCalls.length;
   const res = await c.get('/ns', { headers: [['Cache-Control', 'no-store']] });
-  assertStatus(res, 'BYPASS', 'httpcache; fwd=request');
-  assert.equal(buffered(c.mw, before), false, 'a no-store exchange must stream, not buffer');
-  assertStatus(await c.get('/ns'), 'MISS', MISS_STORED);
+  assertStatus(res, 'MISS', 'httpcache; fwd=uri-miss');
+  assert.equal(res.text, 'GET /ns #1');
+  assertStatus(await c.get('/ns'), 'MISS', MISS_STORED, '(nothing was stored by the no-store request)');
   assert.equal(c.origin.calls, 2);
+});
+
+test('request Cache-Control: no-store may be answered by a fresh stored response (§5.2.1.5)', async () => {
+  const c = cache({});
+  assertStatus(await c.get('/ns-hit'), 'MISS', MISS_STORED);
+  const hit = await c.get('/ns-hit', { headers: [['Cache-Control', 'no-store']] });
+  assertStatus(hit, 'HIT', 'httpcache; hit; ttl=60');
+  assert.equal(hit.text, 'GET /ns-hit #1');
+  assert.equal(c.origin.calls, 1);
 });
 
 // ---- methods -----------------------------------------------------------------------------------
 
-test('unsafe methods pass through untouched (BYPASS, fwd=method) and are not stored', async () => {
+test('unsafe methods are forwarded (BYPASS, fwd=method), not stored, and a 2xx invalidates the URL (§4.4)', async () => {
   const c = cache({});
-  for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+  for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+    assertStatus(await c.get('/m'), 'MISS', MISS_STORED, `(GET before ${method})`);
+    assertStatus(await c.get('/m'), 'HIT', undefined, `(GET before ${method})`);
     const before = c.mw.featureCalls.length;
     const res = await c.get('/m', { method, body: method === 'POST' ? '{"a":1}' : undefined });
     assertStatus(res, 'BYPASS', 'httpcache; fwd=method', method);
     assert.equal(res.backendRequest.method, method);
-    assert.equal(buffered(c.mw, before), false, `${method} must stream, not buffer`);
+    assert.equal(buffered(c.mw, before), true, `${method} is buffered: its status decides the invalidation`);
   }
-  const post = c.origin.requests[0];
+  const post = c.origin.requests.find((r) => r.method === 'POST');
   assert.equal(post.body.toString(), '{"a":1}', 'the request body reaches the backend');
-  assertStatus(await c.get('/m'), 'MISS');
+  assertStatus(await c.get('/m'), 'MISS', MISS_STORED, '(the last write invalidated it)');
 });
 
-test('methods: ["GET"] => HEAD passes through (BYPASS, fwd=method)', async () => {
+test('OPTIONS and TRACE pass through (BYPASS, fwd=method) without buffering or invalidating', async () => {
+  const c = cache({});
+  await c.get('/o');
+  for (const method of ['OPTIONS', 'TRACE']) {
+    const before = c.mw.featureCalls.length;
+    const res = await c.get('/o', { method });
+    assertStatus(res, 'BYPASS', 'httpcache; fwd=method', method);
+    assert.equal(res.backendRequest.method, method);
+    assert.equal(buffered(c.mw, before), false, `${method} must stream, not buffer`);
+  }
+  assertStatus(await c.get('/o'), 'HIT', undefined, '(OPTIONS/TRACE do not invalidate)');
+  assert.equal(c.origin.calls, 3);
+});
+
+test('an unsafe method answered 4xx/5xx does not invalidate', async () => {
+  const c = cache({});
+  await c.get('/w');
+  for (const status of [400, 404, 500, 503]) {
+    const res = await c.get('/w', { method: 'POST', backend: fixed(status) });
+    assertStatus(res, 'BYPASS', 'httpcache; fwd=method', String(status));
+    assert.equal(res.status, status);
+    assertStatus(await c.get('/w'), 'HIT', undefined, `(after a POST answered ${status})`);
+  }
+  assert.equal(c.origin.calls, 1);
+});
+
+test('methods: ["GET"] => HEAD passes through (BYPASS, fwd=bypass)', async () => {
   const c = cache({ methods: ['GET'] });
   await c.get('/g');
   assertStatus(await c.get('/g'), 'HIT');
   const head = await c.get('/g', { method: 'HEAD' });
-  assertStatus(head, 'BYPASS', 'httpcache; fwd=method');
+  assertStatus(head, 'BYPASS', 'httpcache; fwd=bypass');
   assert.equal(c.origin.calls, 2);
 });
 
@@ -240,8 +298,9 @@ test('status headers: exact values for MISS, HIT, EXPIRED, BYPASS', async () => 
   assert.equal(hit.get('age'), '18');
   c.clock.advance(60);
   assertStatus(await c.get('/s'), 'EXPIRED', 'httpcache; fwd=stale; stored');
+  assertStatus(await c.get('/s', { headers: [['Cache-Control', 'no-cache']] }), 'BYPASS', 'httpcache; fwd=request; stored');
   assertStatus(await c.get('/s', { method: 'POST' }), 'BYPASS', 'httpcache; fwd=method');
-  assertStatus(await c.get('/s', { headers: [['Cache-Control', 'no-store']] }), 'BYPASS', 'httpcache; fwd=request');
+  assertStatus(await c.get('/s', { headers: [['Cache-Control', 'no-store']] }), 'MISS', 'httpcache; fwd=uri-miss');
 });
 
 test('a miss that is not stored says so: MISS without "stored"', async () => {
@@ -271,10 +330,12 @@ test('Cache-Status is appended to an upstream Cache-Status', async () => {
   assert.equal(miss.get('cache-status'), 'origin-cache; hit, httpcache; fwd=uri-miss; stored');
   const hit = await c.get('/up');
   assert.equal(hit.get('cache-status'), 'origin-cache; hit, httpcache; hit; ttl=60');
-  // A pass-through streams: our member is set before the backend answers, so it comes first
-  // (documented in the README; buffering every POST to reorder it would cost more than it is worth).
+  // An unsafe method is buffered (its status decides the invalidation): our member is appended.
   const bypass = await c.get('/up', { method: 'POST' });
-  assert.equal(bypass.get('cache-status'), 'httpcache; fwd=method, origin-cache; hit');
+  assert.equal(bypass.get('cache-status'), 'origin-cache; hit, httpcache; fwd=method');
+  // A pass-through that streams (OPTIONS) sets our member before the backend answers: it comes first.
+  const options = await c.get('/up', { method: 'OPTIONS' });
+  assert.equal(options.get('cache-status'), 'httpcache; fwd=method, origin-cache; hit');
 });
 
 test('disableCacheStatusHeader: no X-Cache-Status / Cache-Status added; upstream ones untouched', async () => {

@@ -169,12 +169,17 @@ test('other methods on purge.path get 405 with Allow: POST; the query does not m
 
 test('purge off (no token): PURGE and purge.path go to the backend like any request', async () => {
   const c = cache({}, { origin: taggingOrigin() });
-  await warm(c, ['/a']);
+  await warm(c, ['/a', '/b']);
+  // PURGE is then an unknown (unsafe) method: forwarded, and its 2xx invalidates /a like any write.
   const purge = await c.get('/a', { method: 'PURGE', headers: BEARER });
   assert.equal(purge.backendCalls, 1);
+  assert.equal(purge.text, '/a #3', 'the backend answers the PURGE');
+  assertStatus(purge, 'BYPASS', 'httpcache; fwd=method');
   const postRes = await post(c, { all: true });
   assert.equal(postRes.backendCalls, 1);
-  assertStatus(await c.get('/a'), 'HIT');
+  assertStatus(postRes, 'BYPASS', 'httpcache; fwd=method');
+  assertStatus(await c.get('/b'), 'HIT', undefined, '(nothing was purged by the cache itself)');
+  assertStatus(await c.get('/a'), 'MISS', 'httpcache; fwd=uri-miss; stored', '(invalidated by the forwarded PURGE)');
 });
 
 test('purge.tokenEnv reads the token from settings.envs; an unset variable refuses the configuration', async () => {

@@ -72,13 +72,21 @@ func TestMissThenHit(t *testing.T) {
 	if r := h.Do(post); r.CacheStatus() != "BYPASS" || r.BackendCalls != 1 || cacheStatusField(r.Header) != "httpcache; fwd=method" {
 		t.Errorf("POST: want BYPASS, Cache-Status %q, backend called; got %s", "httpcache; fwd=method", r)
 	}
-	// (a no-cache request may refresh the stored entry: "; stored" may follow)
-	if r := h.Do(get("/items/1", "Cache-Control", "no-cache")); r.CacheStatus() != "BYPASS" || r.BackendCalls != 1 ||
-		!strings.HasPrefix(cacheStatusField(r.Header), "httpcache; fwd=request") {
-		t.Errorf("GET with Cache-Control: no-cache: want BYPASS, Cache-Status %q, backend called; got %s", "httpcache; fwd=request", r)
+	// A 2xx to an unsafe method invalidates what is stored for its URL (RFC 9111 §4.4).
+	if r := h.Do(get("/items/1")); r.CacheStatus() != "MISS" || r.BackendCalls != 1 || cacheStatusField(r.Header) != "httpcache; fwd=uri-miss; stored" {
+		t.Errorf("GET after a 200 POST: want MISS (invalidated), stored again; got %s", r)
 	}
-	if r := h.Do(get("/items/1", "Pragma", "no-cache")); r.CacheStatus() != "BYPASS" || r.BackendCalls != 1 {
-		t.Errorf("GET with Pragma: no-cache: want BYPASS, backend called; got %s", r)
+	// A no-cache request goes to the backend, and its response is stored.
+	if r := h.Do(get("/items/1", "Cache-Control", "no-cache")); r.CacheStatus() != "BYPASS" || r.BackendCalls != 1 ||
+		cacheStatusField(r.Header) != "httpcache; fwd=request; stored" {
+		t.Errorf("GET with Cache-Control: no-cache: want BYPASS, Cache-Status %q, backend called; got %s", "httpcache; fwd=request; stored", r)
+	}
+	if r := h.Do(get("/items/1", "Pragma", "no-cache")); r.CacheStatus() != "BYPASS" || r.BackendCalls != 1 ||
+		cacheStatusField(r.Header) != "httpcache; fwd=request; stored" {
+		t.Errorf("GET with Pragma: no-cache: want BYPASS, Cache-Status %q, backend called; got %s", "httpcache; fwd=request; stored", r)
+	}
+	if r := h.Do(get("/items/1")); r.CacheStatus() != "HIT" || r.BackendCalls != 0 {
+		t.Errorf("GET after the no-cache requests: want HIT on what they stored, got %s", r)
 	}
 	if r := h.Do(get("/items/1", "Range", "bytes=0-3")); r.CacheStatus() == "HIT" || r.BackendCalls != 1 {
 		t.Errorf("GET with Range: want the backend, got %s", r)
@@ -302,8 +310,12 @@ func TestNeverStored(t *testing.T) {
 			hd.Set("Cache-Control", "max-age=60, no-store")
 		case "/set-cookie":
 			hd.Set("Set-Cookie", "session=secret-"+r.Header.Get("X-User"))
+		case "/vary-star":
+			hd.Set("Vary", "*")
 		case "/vary":
 			hd.Set("Vary", "Accept-Language")
+			io.WriteString(w, "lang="+r.Header.Get("Accept-Language"))
+			return
 		case "/206":
 			hd.Set("Content-Range", "bytes 0-3/10")
 			w.WriteHeader(206)
@@ -312,7 +324,7 @@ func TestNeverStored(t *testing.T) {
 		}
 		io.WriteString(w, "for "+r.Header.Get("X-User")+" at "+r.URL.Path)
 	})
-	for _, path := range []string{"/private", "/no-store", "/set-cookie", "/vary", "/206", "/no-freshness"} {
+	for _, path := range []string{"/private", "/no-store", "/set-cookie", "/vary-star", "/206", "/no-freshness"} {
 		for i, user := range []string{"alice", "bob"} {
 			r := h.Do(get(path, "X-User", user))
 			want := "for " + user + " at " + path
@@ -322,6 +334,20 @@ func TestNeverStored(t *testing.T) {
 			if sc := r.Header.Values("Set-Cookie"); path == "/set-cookie" && (len(sc) != 1 || sc[0] != "session=secret-"+user) {
 				t.Errorf("GET /set-cookie as %s: Set-Cookie %q", user, sc)
 			}
+		}
+	}
+	// Vary: each variant is stored on its own; a request gets only the one its varied headers select.
+	for i, c := range []struct{ lang, status, cacheStatus string }{
+		{"en", "MISS", "httpcache; fwd=uri-miss; stored"},
+		{"fr", "MISS", "httpcache; fwd=vary-miss; stored"},
+		{"en", "HIT", ""},
+		{"fr", "HIT", ""},
+		{"de", "MISS", "httpcache; fwd=vary-miss; stored"},
+	} {
+		r := h.Do(get("/vary", "Accept-Language", c.lang))
+		if r.Trapped() || string(r.Body) != "lang="+c.lang || r.CacheStatus() != c.status ||
+			(c.cacheStatus != "" && cacheStatusField(r.Header) != c.cacheStatus) || (c.status == "HIT") != (r.BackendCalls == 0) {
+			t.Errorf("GET /vary with Accept-Language %s (#%d): want %s %q with its own variant, got %s", c.lang, i+1, c.status, c.cacheStatus, r)
 		}
 	}
 	// Authorization: a response without public / s-maxage / must-revalidate is not shared.
@@ -334,9 +360,10 @@ func TestNeverStored(t *testing.T) {
 	if r := h.Do(get("/auth", "X-User", "carol")); r.CacheStatus() == "HIT" && string(r.Body) != "for carol at /auth" {
 		t.Errorf("GET /auth without Authorization served another user's response: %s", r)
 	}
-	// A no-store request is answered by the backend and not stored.
-	if r := h.Do(get("/ns-req", "Cache-Control", "no-store", "X-User", "dave")); r.BackendCalls != 1 || r.CacheStatus() != "BYPASS" {
-		t.Errorf("GET with request no-store: want BYPASS, got %s", r)
+	// A no-store request is answered by the backend and not stored (§5.2.1.5).
+	if r := h.Do(get("/ns-req", "Cache-Control", "no-store", "X-User", "dave")); r.BackendCalls != 1 || r.CacheStatus() != "MISS" ||
+		cacheStatusField(r.Header) != "httpcache; fwd=uri-miss" {
+		t.Errorf("GET with request no-store: want MISS, not stored, got %s", r)
 	}
 	if r := h.Do(get("/ns-req", "X-User", "erin")); r.BackendCalls != 1 || string(r.Body) != "for erin at /ns-req" {
 		t.Errorf("GET after a no-store request: want MISS from the backend (nothing stored), got %s", r)

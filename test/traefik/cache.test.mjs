@@ -36,7 +36,7 @@ const routes = {
   "/t/age-upstream": { headers: { "Cache-Control": "max-age=100", Age: "10" }, body: "aged" },
   "/t/age-plain": { headers: { "Cache-Control": "max-age=100" }, body: "fresh" },
   "GET /t/post": (r) => ({ headers: { "Cache-Control": "max-age=60" }, body: `GET body n=${r.n}` }),
-  "POST /t/post": (r) => ({ headers: { "Cache-Control": "max-age=60" }, body: `POST body n=${r.n} got=${r.body.toString()}` }),
+  "POST /t/post": (r) => ({ status: r.body.toString() === "conflict" ? 409 : 200, headers: { "Cache-Control": "max-age=60" }, body: `POST body n=${r.n} got=${r.body.toString()}` }),
   "/t/host": (r) => ({ headers: { "Cache-Control": "max-age=60" }, body: `host=${r.headers.host} n=${r.n}` }),
   "/t/bin256": { headers: { "Cache-Control": "max-age=60", "Content-Type": "application/octet-stream" }, body: ALL_BYTES },
   "/t/bin-random": { headers: { "Cache-Control": "max-age=60", "Content-Type": "application/octet-stream" }, body: RANDOM_BYTES },
@@ -267,50 +267,73 @@ describe("nothing private is shared", () => {
 });
 
 describe("request directives and methods", () => {
-  test("request Cache-Control: no-cache goes to the origin (BYPASS)", async () => {
-    await get("/t/req-no-cache");
+  test("request Cache-Control: no-cache goes to the origin (BYPASS) and its response is stored", async () => {
+    const first = await get("/t/req-no-cache");
     const hit = await get("/t/req-no-cache");
     assert.equal(xcs(hit), "HIT", show(hit));
     const r = await get("/t/req-no-cache", { headers: { "Cache-Control": "no-cache" } });
     assert.equal(xcs(r), "BYPASS", show(r));
-    assert.match(cacheStatus(r), /httpcache; fwd=request/, show(r));
+    assert.equal(cacheStatus(r), "httpcache; fwd=request; stored", show(r));
+    assert.notEqual(r.text, first.text, "the origin answered");
+    assert.equal(origin.count("/t/req-no-cache"), 2);
+    const after = await get("/t/req-no-cache");
+    assert.equal(xcs(after), "HIT", show(after));
+    assert.equal(after.text, r.text, `the no-cache response replaced the stored one: ${show(after)}`);
     assert.equal(origin.count("/t/req-no-cache"), 2);
   });
 
-  test("request Pragma: no-cache goes to the origin (BYPASS)", async () => {
+  test("request Pragma: no-cache goes to the origin (BYPASS) and its response is stored", async () => {
     await get("/t/req-pragma");
     const r = await get("/t/req-pragma", { headers: { Pragma: "no-cache" } });
     assert.equal(xcs(r), "BYPASS", show(r));
+    assert.equal(cacheStatus(r), "httpcache; fwd=request; stored", show(r));
     assert.equal(origin.count("/t/req-pragma"), 2);
+    const after = await get("/t/req-pragma");
+    assert.equal(xcs(after), "HIT", show(after));
+    assert.equal(after.text, r.text, show(after));
   });
 
-  test("request Cache-Control: no-store goes to the origin and is not stored", async () => {
+  test("request Cache-Control: no-store goes to the origin on a miss and is not stored", async () => {
     const r = await get("/t/req-no-store", { headers: { "Cache-Control": "no-store" } });
-    assert.equal(xcs(r), "BYPASS", show(r));
+    assert.equal(xcs(r), "MISS", show(r));
+    assert.equal(cacheStatus(r), "httpcache; fwd=uri-miss", `a no-store exchange is not stored: ${show(r)}`);
     const s = await get("/t/req-no-store");
     assert.notEqual(xcs(s), "HIT", `a no-store exchange must not be stored: ${show(s)}`);
     assert.equal(origin.count("/t/req-no-store"), 2);
   });
 
-  test("POST passes through to the origin and does not poison the GET entry", async () => {
+  test("POST passes through to the origin, is not stored, and a 2xx invalidates the GET entry (RFC 9111 §4.4)", async () => {
     const p1 = await get("/t/post", { method: "POST", body: "first", headers: { "Content-Type": "text/plain" } });
     assert.equal(xcs(p1), "BYPASS", show(p1));
-    assert.match(cacheStatus(p1), /httpcache; fwd=method/, show(p1));
+    assert.equal(cacheStatus(p1), "httpcache; fwd=method", show(p1));
     assert.match(p1.text, /^POST body .* got=first$/);
 
     const g1 = await get("/t/post");
     assert.equal(xcs(g1), "MISS", `a GET after a POST must not be answered with the POST's response: ${show(g1)}`);
+    assert.equal(cacheStatus(g1), "httpcache; fwd=uri-miss; stored", show(g1));
     assert.match(g1.text, /^GET body /);
+    const g1hit = await get("/t/post");
+    assert.equal(xcs(g1hit), "HIT", show(g1hit));
+    assert.equal(g1hit.text, g1.text);
 
     const p2 = await get("/t/post", { method: "POST", body: "second" });
     assert.equal(xcs(p2), "BYPASS", show(p2));
     assert.match(p2.text, /^POST body .* got=second$/);
 
     const g2 = await get("/t/post");
-    assert.equal(xcs(g2), "HIT", show(g2));
-    assert.equal(g2.text, g1.text);
-    assert.equal(origin.seen("/t/post").filter((r) => r.method === "POST").length, 2);
-    assert.equal(origin.seen("/t/post").filter((r) => r.method === "GET").length, 1);
+    assert.equal(xcs(g2), "MISS", `a successful POST invalidates the stored GET: ${show(g2)}`);
+    assert.match(g2.text, /^GET body /);
+    assert.notEqual(g2.text, g1.text);
+
+    // A POST answered with an error changed nothing: the entry stays.
+    const p3 = await get("/t/post", { method: "POST", body: "conflict" });
+    assert.equal(p3.status, 409, show(p3));
+    assert.equal(xcs(p3), "BYPASS", show(p3));
+    const g3 = await get("/t/post");
+    assert.equal(xcs(g3), "HIT", `a 4xx POST must not invalidate: ${show(g3)}`);
+    assert.equal(g3.text, g2.text);
+    assert.equal(origin.seen("/t/post").filter((r) => r.method === "POST").length, 3);
+    assert.equal(origin.seen("/t/post").filter((r) => r.method === "GET").length, 2);
   });
 
   test("HEAD is answered from a stored GET: same headers, no body, origin not called", async () => {
@@ -426,12 +449,21 @@ describe("what is stored (README: A backend response is stored when ...)", () =>
     assert.equal(origin.count("/t/expires-invalid"), 2);
   });
 
-  test("a response with Vary is not stored (no wrong variant is ever served)", async () => {
+  test("a response with Vary is stored per variant (no wrong variant is ever served)", async () => {
     const en = await get("/t/vary", { headers: { "Accept-Language": "en" } });
+    assert.equal(xcs(en), "MISS", show(en));
+    assert.equal(cacheStatus(en), "httpcache; fwd=uri-miss; stored", show(en));
     const fr = await get("/t/vary", { headers: { "Accept-Language": "fr" } });
-    assert.notEqual(xcs(fr), "HIT", show(fr));
+    assert.equal(xcs(fr), "MISS", show(fr));
+    assert.equal(cacheStatus(fr), "httpcache; fwd=vary-miss; stored", show(fr));
     assert.match(en.text, /^lang=en /);
     assert.match(fr.text, /^lang=fr /);
+    const en2 = await get("/t/vary", { headers: { "Accept-Language": "en" } });
+    assert.equal(xcs(en2), "HIT", show(en2));
+    assert.equal(en2.text, en.text);
+    const fr2 = await get("/t/vary", { headers: { "Accept-Language": "fr" } });
+    assert.equal(xcs(fr2), "HIT", show(fr2));
+    assert.equal(fr2.text, fr.text);
     assert.equal(origin.count("/t/vary"), 2);
   });
 

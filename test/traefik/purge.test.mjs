@@ -388,14 +388,23 @@ describe("other configurations", () => {
     const host = { Host: UNCONFIGURED_HOST };
     try {
       await warm("/p/unconfigured", { headers: host }, t);
+      await warm("/p/unconfigured?other=1", { headers: host }, t);
       const before = origin.seen("/p/unconfigured").length;
       const r = await purgeUrl("/p/unconfigured", { ...host, ...bearer }, t);
       assert.equal(r.status, 200, show(r));
+      assert.match(r.text, /^\/p\/unconfigured host=/, `the origin answered the PURGE: ${show(r)}`);
+      assert.equal(xcs(r), "BYPASS", show(r));
+      assert.equal(r.headers["cache-status"], "httpcache; fwd=method", show(r));
       assert.equal(origin.seen("/p/unconfigured").filter((x) => x.method === "PURGE").length, 1, "the origin got the PURGE");
       assert.equal(origin.seen("/p/unconfigured").length, before + 1);
-      assert.equal(xcs(await get("/p/unconfigured", { headers: host }, t)), "HIT", "nothing was purged");
       const p = await request(t.url + PURGE_PATH, { method: "POST", headers: { ...host, ...bearer }, body: '{"all":true}' });
       assert.match(p.text, /^ORIGIN PURGE PATH method=POST/, show(p));
+      // The cache purged nothing itself (not even for {"all":true}) ...
+      const other = await get("/p/unconfigured?other=1", { headers: host }, t);
+      assert.equal(xcs(other), "HIT", `nothing was purged: ${show(other)}`);
+      // ... but the forwarded PURGE is an unsafe method whose 2xx invalidates its URL (RFC 9111 §4.4).
+      const after = await get("/p/unconfigured", { headers: host }, t);
+      assert.equal(xcs(after), "MISS", `invalidated by the forwarded PURGE: ${show(after)}`);
     } finally {
       await t.stop();
     }
