@@ -205,8 +205,8 @@ export function handleRequest(): u64 {
   // Validate: with the stored validators unless the client sent its own (passed through as is).
   staleKeyLength = key.length;
   if (!request.isConditional) askedWithOurs = addValidators(record);
-  // Fresh but the client wants it validated (no-cache, max-age, min-fresh): its request's doing.
-  if (measured.remaining > 0 || request.noCache) return forwardBuffered(Pending.Response, STATUS_BYPASS, Forward.Request, now);
+  // The client wants it validated (no-cache, max-age, min-fresh): its request's doing.
+  if (measured.byRequest) return forwardBuffered(Pending.Response, STATUS_BYPASS, Forward.Request, now);
   return forwardBuffered(Pending.Response, STATUS_EXPIRED, Forward.Stale, now);
 }
 

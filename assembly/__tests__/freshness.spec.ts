@@ -123,6 +123,13 @@ describe("freshness lifetime with defaults and heuristics (§4.2.2)", () => {
     expect(freshnessLifetime(r, NOW, heuristic())).toBe(86_400_000);
   });
 
+  it("measures from Date, not from when the response was received", () => {
+    const r = response(200, "");
+    r.date = NOW_S - 100;
+    r.lastModified = NOW_S - 1100; // 1000 s before Date (1100 s before receipt)
+    expect(freshnessLifetime(r, NOW, heuristic())).toBe(100_000);
+  });
+
   it("measures from the receipt time when there is no Date", () => {
     const r = response(200, "");
     r.lastModified = NOW_S - 500;

@@ -120,6 +120,21 @@ describe("reuse: no-cache (§5.2.2.4, §5.2.1.4, §5.4)", () => {
     row("Pragma with Cache-Control", entry(60), get("max-stale=5", true), 0, Reuse.Fresh);
     row("request no-cache on immutable", entry(60, IMMUTABLE), get("no-cache"), 0, Reuse.Validate);
   });
+
+  it("says when a fresh entry is validated only because of the request (byRequest)", () => {
+    row("request no-cache, fresh", entry(60), get("no-cache"), 0, Reuse.Validate);
+    expect(measured.byRequest).toBe(true, "no-cache");
+    row("request max-age, fresh", entry(60), get("max-age=0"), 1_000, Reuse.Validate);
+    expect(measured.byRequest).toBe(true, "max-age");
+    row("request min-fresh, fresh", entry(60), get("min-fresh=30"), 40_000, Reuse.Validate);
+    expect(measured.byRequest).toBe(true, "min-fresh");
+    row("request no-cache, stale", entry(60), get("no-cache"), 61_000, Reuse.Validate);
+    expect(measured.byRequest).toBe(false, "stale anyway");
+    row("response no-cache, fresh", entry(60, NO_CACHE), get("no-cache"), 0, Reuse.Validate);
+    expect(measured.byRequest).toBe(false, "the response's no-cache");
+    row("fresh hit after a validation", entry(60), get(), 0, Reuse.Fresh);
+    expect(measured.byRequest).toBe(false, "reset by the next decision");
+  });
 });
 
 describe("reuse: request max-age and min-fresh (§5.2.1.1, §5.2.1.3)", () => {

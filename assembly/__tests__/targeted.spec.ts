@@ -135,15 +135,14 @@ describe("parseTargeted (RFC 9213 §2.1)", () => {
   });
 });
 
-// Bugs found while writing these specs (reported, not fixed here): they fail against the current code.
-describe("parseTargeted: reported deviations", () => {
+describe("parseTargeted: several lines, qualified directives, parameters, decimals", () => {
   it("combines several field lines like one list (RFC 8941 §4.2: lines join with commas)", () => {
-    // The host gives each line NUL-terminated; isDictionary skips NUL as whitespace, so the
-    // second member finds no comma before it and the whole field is ignored.
+    // The host gives each line NUL-terminated: the end of a line separates members like a comma.
     expect(dictionary("max-age=60\0stale-if-error=30\0")).toBe(true);
     const cc = targeted("max-age=60\0stale-if-error=30\0");
     expect(accepted).toBe(true);
     expect(cc.maxAge).toBe(60);
+    expect(dictionary("max-age=60,\0")).toBe(false);
   });
 
   it("keeps no-cache=\"F\" and private=\"F\" qualified (RFC 9213 §2.1: their value is a String)", () => {

@@ -9,6 +9,7 @@ import { readHeaderValues } from "../host/http";
 import { nextNul } from "../http/bytes";
 import { CONTENT_LOCATION, LOCATION } from "../http/names";
 import { key, keyUrlLength } from "../exchange/request";
+import { Reference, resolveReference } from "../http/reference";
 import { TargetBuilder } from "../purge/target";
 import { PurgeRequest } from "../store/purge";
 import { Store } from "../store/store";
@@ -17,6 +18,7 @@ const values = new ByteBuffer(512);
 const resolved = new ByteBuffer(512);
 const targets = new TargetBuilder();
 const SLASH: u8 = 0x2f;
+const HTTP_SCHEME = String.UTF8.encode("http:");
 const QUESTION: u8 = 0x3f;
 const KEY_SEPARATOR: u8 = 0x0a;
 
@@ -36,7 +38,7 @@ export function invalidateAfterWrite(store: Store, config: Config): i64 {
   return store.purge(request);
 }
 
-/** The key's host part (before its first "\n"), and the directory of its path (up to the last "/"). */
+/** The length of the key's host part (before its first "\n"). */
 function hostLength(): u32 {
   let i: u32 = 0;
   while (i < keyUrlLength && load<u8>(key.ptr + i) != KEY_SEPARATOR) i++;
@@ -47,25 +49,22 @@ function addLocation(request: PurgeRequest, field: ArrayBuffer, config: Config):
   values.reset();
   if (readHeaderValues(HEADER_KIND_RESPONSE, changetype<usize>(field), <u32>field.byteLength, values) == 0) return;
   const len = nextNul(values.ptr, 0, values.length);
-  if (len == 0) return;
   const hostLen = hostLength();
   const host = new ArrayBuffer(<i32>hostLen);
   memory.copy(changetype<usize>(host), key.ptr, hostLen);
+  // The request's path: after the host and its separator, up to the query.
+  const path = key.ptr + hostLen + 1;
+  let pathLen: u32 = 0;
+  while (pathLen < keyUrlLength - hostLen - 1 && load<u8>(path + pathLen) != QUESTION) pathLen++;
   resolved.reset();
-  const first = load<u8>(values.ptr);
-  const relative = first != SLASH && !startsWithScheme(values.ptr, len);
-  if (relative) {
-    // A relative reference resolves against the request's path: its directory, then the reference.
-    const path = key.ptr + hostLen + 1;
-    let pathLen: u32 = 0;
-    const urlEnd = keyUrlLength - hostLen - 1;
-    while (pathLen < urlEnd && load<u8>(path + pathLen) != QUESTION) pathLen++;
-    let dir = pathLen;
-    while (dir > 0 && load<u8>(path + dir - 1) != SLASH) dir--;
-    if (dir == 0) resolved.appendByte(SLASH);
-    else resolved.appendBytes(path, dir);
+  const kind = resolveReference(path, pathLen, values.ptr, len, resolved);
+  if (kind == Reference.None) return;
+  if (kind == Reference.Absolute) {
+    resolved.reset();
+    // A network-path reference ("//host/x") keeps the request's scheme, which the key leaves out.
+    if (load<u8>(values.ptr) == SLASH) resolved.appendBytes(changetype<usize>(HTTP_SCHEME), <u32>HTTP_SCHEME.byteLength);
+    resolved.appendBytes(values.ptr, len);
   }
-  resolved.appendBytes(values.ptr, len);
   const text = new ArrayBuffer(<i32>resolved.length);
   memory.copy(changetype<usize>(text), resolved.ptr, resolved.length);
   const target = targets.urlOf(text, host, config);
@@ -75,15 +74,4 @@ function addLocation(request: PurgeRequest, field: ArrayBuffer, config: Config):
   if (<u32>target.byteLength <= hostLen || load<u8>(t + hostLen) != KEY_SEPARATOR ||
     memory.compare(t, key.ptr, hostLen) != 0) return;
   request.urls.push(target);
-}
-
-function startsWithScheme(p: usize, len: u32): bool {
-  // "http://" or "https://", any case: TargetBuilder checks the rest.
-  let i: u32 = 0;
-  while (i < len && i < 6) {
-    const c = load<u8>(p + i) | 0x20;
-    if (c < 0x61 || c > 0x7a) break;
-    i++;
-  }
-  return i >= 4 && i + 2 < len && load<u8>(p + i) == 0x3a && load<u8>(p + i + 1) == SLASH && load<u8>(p + i + 2) == SLASH;
 }

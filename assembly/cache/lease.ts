@@ -24,16 +24,14 @@ function isLiveLease(record: usize, entryStoredAt: i64, now: i64): bool {
 
 /**
  * Whether this request is the one to refresh the stale entry stored at `entryStoredAt` (under the
- * current key). False when another request holds a live lease: answer stale then. Two instances
- * that claim at the same moment both write; the one whose lease the store keeps refreshes.
+ * current key). False when another request holds a live lease: answer stale then.
  */
 export function claimRefresh(store: Store, entryStoredAt: i64, now: i64): bool {
   const entryKeyLength = key.length;
   appendKeySuffix(LEASE_SUFFIX);
-  let mine = true;
-  if (isLiveLease(store.find(keyHash, key.ptr, key.length, keyUrlLength), entryStoredAt, now)) {
-    mine = false;
-  } else {
+  const seen = store.find(keyHash, key.ptr, key.length, keyUrlLength);
+  let mine = false;
+  if (!isLiveLease(seen, entryStoredAt, now)) {
     meta.keyHash = keyHash;
     meta.status = 0;
     meta.flags = RECORD_FLAG_LEASE;
@@ -45,11 +43,11 @@ export function claimRefresh(store: Store, entryStoredAt: i64, now: i64): bool {
     meta.version = 0;
     meta.staleWhileRevalidate = 0;
     meta.staleIfError = 0;
-    // A store that cannot hold the lease cannot coordinate: refresh rather than never.
-    if (store.put(meta, parts.set(key.ptr, key.length, 0, 0, 0, 0, 0, 0))) {
-      const kept = store.find(keyHash, key.ptr, key.length, keyUrlLength);
-      mine = kept != 0 && recordVersion(kept) == meta.version && recordStoredAt(kept) == now;
-    }
+    // Only over the lease we saw (expired, or none): of two instances claiming at once, one wins.
+    mine = store.claim(meta, parts.set(key.ptr, key.length, 0, 0, 0, 0, 0, 0), seen != 0 ? recordVersion(seen) : 0);
+    // Lost, or the store failed: refresh unless someone else now holds the lease (a store that
+    // cannot hold one cannot coordinate, and refreshing beats never refreshing).
+    if (!mine) mine = !isLiveLease(store.find(keyHash, key.ptr, key.length, keyUrlLength), entryStoredAt, now);
   }
   truncateKey(entryKeyLength);
   return mine;

@@ -237,6 +237,8 @@ function applyField(facts: ResponseFacts, name: usize, nameLen: u32, values: usi
       targeted.reset();
       // An invalid targeted field is ignored whole (RFC 9213 §2.1): Cache-Control applies.
       if (targeted.parseTargeted(values, valuesLen)) targetedRank = rank;
+    } else if (rank >= 0 && rank == targetedRank) {
+      targeted.parseTargeted(values, valuesLen); // a further line of it (stored lines come one by one)
     }
   }
   return store;

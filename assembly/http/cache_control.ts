@@ -22,6 +22,7 @@ const MIN_FRESH = String.UTF8.encode("min-fresh");
 const STALE_WHILE_REVALIDATE = String.UTF8.encode("stale-while-revalidate");
 const STALE_IF_ERROR = String.UTF8.encode("stale-if-error");
 const MUST_UNDERSTAND = String.UTF8.encode("must-understand");
+const SEMICOLON: u8 = 0x3b;
 
 /** Marks a numeric directive that is absent. */
 export const ABSENT: i64 = -1;
@@ -45,10 +46,12 @@ export class CacheControl {
   mustUnderstand: bool = false;
   onlyIfCached: bool = false;
   /**
-   * Set by parseTargeted: a quoted value of a numeric directive was seen. A targeted field is a
-   * Structured Field Dictionary (RFC 9213 §2.1): max-age="60" is a string there, not a number.
+   * Set by parseTargeted: a targeted field is a Structured Field Dictionary (RFC 9213 §2.1), where
+   * max-age="60" is a string, not a number, and ";param" after a value is ignored.
    */
   private strict: bool = false;
+  /** The directive being applied had a quoted value. */
+  private quotedValue: bool = false;
   maxAge: i64 = ABSENT;
   maxAgeInvalid: bool = false;
   sMaxAge: i64 = ABSENT;
@@ -138,7 +141,7 @@ export class CacheControl {
           valueStart = i;
           while (i < len) {
             const c = load<u8>(ptr + i);
-            if (c == COMMA || c == NUL || isWhitespace(c)) break;
+            if (c == COMMA || c == NUL || isWhitespace(c) || (this.strict && c == SEMICOLON)) break;
             i++;
           }
           valueEnd = i;
@@ -151,19 +154,24 @@ export class CacheControl {
         i++;
       }
       this.present = true;
-      // In a Structured Field a quoted number is a string: no valid delta-seconds.
-      if (this.strict && quoted) valueStart = valueEnd + 1;
-      this.apply(ptr + nameStart, nameEnd - nameStart, hasValue, ptr + valueStart, valueEnd >= valueStart ? valueEnd - valueStart : 0);
+      this.quotedValue = quoted;
+      this.apply(ptr + nameStart, nameEnd - nameStart, hasValue, ptr + valueStart, valueEnd - valueStart);
     }
+  }
+
+  /** A delta-seconds value (§1.2.2), or -1 when missing or invalid (in a Structured Field, a string is). */
+  private seconds(hasValue: bool, value: usize, valueLen: u32): i64 {
+    if (!hasValue || (this.strict && this.quotedValue)) return -1;
+    return parseDeltaSeconds(value, valueLen);
   }
 
   private apply(name: usize, nameLen: u32, hasValue: bool, value: usize, valueLen: u32): void {
     if (equalsIgnoreCase(name, nameLen, MAX_AGE)) {
-      const seconds = hasValue ? parseDeltaSeconds(value, valueLen) : -1;
+      const seconds = this.seconds(hasValue, value, valueLen);
       if (seconds < 0) this.maxAgeInvalid = true;
       else if (this.maxAge == ABSENT || seconds < this.maxAge) this.maxAge = seconds;
     } else if (equalsIgnoreCase(name, nameLen, S_MAXAGE)) {
-      const seconds = hasValue ? parseDeltaSeconds(value, valueLen) : -1;
+      const seconds = this.seconds(hasValue, value, valueLen);
       if (seconds < 0) this.sMaxAgeInvalid = true;
       else if (this.sMaxAge == ABSENT || seconds < this.sMaxAge) this.sMaxAge = seconds;
     } else if (equalsIgnoreCase(name, nameLen, NO_STORE)) {
@@ -193,17 +201,17 @@ export class CacheControl {
     } else if (equalsIgnoreCase(name, nameLen, MAX_STALE)) {
       if (!hasValue) this.maxStale = ANY_STALENESS;
       else {
-        const seconds = parseDeltaSeconds(value, valueLen);
+        const seconds = this.seconds(hasValue, value, valueLen);
         // The most restrictive wins; an invalid value grants nothing.
         const effective = seconds < 0 ? 0 : seconds;
         if (this.maxStale < 0 || effective < this.maxStale) this.maxStale = effective;
       }
     } else if (equalsIgnoreCase(name, nameLen, STALE_WHILE_REVALIDATE)) {
-      this.staleWhileRevalidate = smallerWindow(this.staleWhileRevalidate, hasValue ? parseDeltaSeconds(value, valueLen) : -1);
+      this.staleWhileRevalidate = smallerWindow(this.staleWhileRevalidate, this.seconds(hasValue, value, valueLen));
     } else if (equalsIgnoreCase(name, nameLen, STALE_IF_ERROR)) {
-      this.staleIfError = smallerWindow(this.staleIfError, hasValue ? parseDeltaSeconds(value, valueLen) : -1);
+      this.staleIfError = smallerWindow(this.staleIfError, this.seconds(hasValue, value, valueLen));
     } else if (equalsIgnoreCase(name, nameLen, MIN_FRESH)) {
-      const seconds = hasValue ? parseDeltaSeconds(value, valueLen) : -1;
+      const seconds = this.seconds(hasValue, value, valueLen);
       if (seconds >= 0 && seconds > this.minFresh) this.minFresh = seconds;
     }
     // Unknown directives are ignored (§5.2.3).
@@ -266,58 +274,104 @@ function isSfTokenChar(c: u8): bool {
 }
 
 /**
- * Whether the field lines (NUL-separated, combined like one list) form a Structured Field
- * Dictionary of bare items: key[=item] members separated by "," with optional whitespace, an item
- * being an integer, a string, a token or a boolean. Parameters and inner lists are not expected
- * in a targeted cache field and make it invalid here.
+ * Whether the field lines (NUL-separated: they combine like one comma-separated list, RFC 8941
+ * §4.2) form a Structured Field Dictionary: key[=item][;parameters] members separated by "," with
+ * optional whitespace, an item being an integer, a decimal, a string, a token or a boolean. Inner
+ * lists and byte sequences are not expected in a targeted cache field and make it invalid here.
  */
 export function isDictionary(ptr: usize, len: u32): bool {
   let i: u32 = 0;
   let expectMember = true;
+  let lineEnded = false; // the last separator was the end of a field line, not a comma
   let members = 0;
   while (i < len) {
     const c = load<u8>(ptr + i);
-    if (c == 0x20 || c == 0x09 || c == NUL) { i++; continue; }
-    if (!expectMember) {
-      if (c != COMMA) return false;
-      expectMember = true;
+    if (c == NUL) {
+      if (!expectMember) {
+        expectMember = true;
+        lineEnded = true;
+      }
       i++;
       continue;
     }
-    if (!isKeyChar(c, true)) return false;
-    i++;
-    while (i < len && isKeyChar(load<u8>(ptr + i), false)) i++;
+    if (c == 0x20 || c == 0x09) { i++; continue; }
+    if (!expectMember) {
+      if (c != COMMA) return false;
+      expectMember = true;
+      lineEnded = false;
+      i++;
+      continue;
+    }
+    const after = skipMember(ptr, i, len);
+    if (after < 0) return false;
+    i = <u32>after;
+    // Parameters are ignored (RFC 9213 §2.1), but must be well-formed.
+    while (i < len && load<u8>(ptr + i) == SEMICOLON) {
+      i++;
+      while (i < len && load<u8>(ptr + i) == 0x20) i++;
+      const param = skipMember(ptr, i, len);
+      if (param < 0) return false;
+      i = <u32>param;
+    }
     members++;
     expectMember = false;
-    if (i >= len || load<u8>(ptr + i) != EQUALS) continue;
-    i++;
-    if (i >= len) return false;
-    const v = load<u8>(ptr + i);
-    if (v == DQUOTE) {
-      i++;
-      while (i < len && load<u8>(ptr + i) != DQUOTE) {
-        const q = load<u8>(ptr + i);
-        if (q == BACKSLASH) i++;
-        else if (q < 0x20 || q > 0x7e) return false;
-        i++;
-      }
-      if (i >= len) return false;
-      i++;
-    } else if (v == 0x3f) { // ?0 / ?1
-      i++;
-      if (i >= len || (load<u8>(ptr + i) != 0x30 && load<u8>(ptr + i) != 0x31)) return false;
-      i++;
-    } else if ((v >= 0x30 && v <= 0x39) || v == 0x2d) {
-      i++;
-      let digits = v == 0x2d ? 0 : 1;
-      while (i < len && load<u8>(ptr + i) >= 0x30 && load<u8>(ptr + i) <= 0x39) { i++; digits++; }
-      if (digits == 0 || digits > 15) return false;
-    } else if ((v >= 0x41 && v <= 0x5a) || (v >= 0x61 && v <= 0x7a) || v == 0x2a) {
-      i++;
-      while (i < len && isSfTokenChar(load<u8>(ptr + i))) i++;
-    } else {
-      return false;
-    }
   }
-  return members > 0 && !expectMember;
+  return members > 0 && (!expectMember || lineEnded);
 }
+
+/** Skips key[=bare-item] from `i`; returns where it ends, or -1 when it is not one. */
+function skipMember(ptr: usize, start: u32, len: u32): i64 {
+  let i = start;
+  if (i >= len || !isKeyChar(load<u8>(ptr + i), true)) return -1;
+  i++;
+  while (i < len && isKeyChar(load<u8>(ptr + i), false)) i++;
+  if (i >= len || load<u8>(ptr + i) != EQUALS) return i;
+  i++;
+  if (i >= len) return -1;
+  const v = load<u8>(ptr + i);
+  if (v == DQUOTE) {
+    i++;
+    while (i < len && load<u8>(ptr + i) != DQUOTE) {
+      const q = load<u8>(ptr + i);
+      if (q == BACKSLASH) {
+        i++;
+        if (i >= len || (load<u8>(ptr + i) != DQUOTE && load<u8>(ptr + i) != BACKSLASH)) return -1;
+      } else if (q < 0x20 || q > 0x7e) {
+        return -1;
+      }
+      i++;
+    }
+    return i < len ? i + 1 : -1;
+  }
+  if (v == 0x3f) { // ?0 / ?1
+    i++;
+    if (i >= len || (load<u8>(ptr + i) != 0x30 && load<u8>(ptr + i) != 0x31)) return -1;
+    return i + 1;
+  }
+  if ((v >= 0x30 && v <= 0x39) || v == 0x2d) {
+    i++;
+    let digits = v == 0x2d ? 0 : 1;
+    while (i < len && isDigitAt(ptr, i)) { i++; digits++; }
+    if (digits == 0 || digits > 15) return -1;
+    if (i < len && load<u8>(ptr + i) == DOT) {
+      i++;
+      let fraction = 0;
+      while (i < len && isDigitAt(ptr, i)) { i++; fraction++; }
+      if (fraction == 0 || fraction > 3 || digits > 12) return -1;
+    }
+    return i;
+  }
+  if ((v >= 0x41 && v <= 0x5a) || (v >= 0x61 && v <= 0x7a) || v == 0x2a) {
+    i++;
+    while (i < len && isSfTokenChar(load<u8>(ptr + i))) i++;
+    return i;
+  }
+  return -1;
+}
+
+@inline function isDigitAt(ptr: usize, i: u32): bool {
+  const c = load<u8>(ptr + i);
+  return c >= 0x30 && c <= 0x39;
+}
+
+const DOT: u8 = 0x2e;

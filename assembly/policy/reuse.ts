@@ -21,6 +21,8 @@ export const enum Reuse {
 export class Measured {
   age: i64 = 0;
   remaining: i64 = 0;
+  /** Validate a fresh response because of the request's own directives (no-cache, max-age, min-fresh). */
+  byRequest: bool = false;
 }
 
 export const measured = new Measured();
@@ -45,19 +47,22 @@ export function reuseOf(stored: StoredFacts, request: RequestFacts, config: Conf
     stored.storedAt, now, config);
   measured.age = age;
   measured.remaining = remaining;
+  measured.byRequest = false;
   const cc = request.cacheControl;
-  if (stored.noCache || request.noCache) return Reuse.Validate;
+  if (stored.noCache) return Reuse.Validate;
   const fresh = remaining > 0;
-  if (tooOld(cc, stored, age, fresh)) return Reuse.Validate;
-  if (fresh) {
-    if (cc.minFresh != ABSENT && remaining < cc.minFresh * MS_PER_SECOND) return Reuse.Validate;
-    return Reuse.Fresh;
+  if (request.noCache || tooOld(cc, stored, age, fresh) ||
+    (fresh && cc.minFresh != ABSENT && remaining < cc.minFresh * MS_PER_SECOND)) {
+    measured.byRequest = fresh; // a stale one would have been validated anyway
+    return Reuse.Validate;
   }
+  if (fresh) return Reuse.Fresh;
   // §4.2.4: never stale when the response forbids it.
   if (stored.noStale) return Reuse.Validate;
   const staleness = -remaining;
   if (cc.maxStale == ANY_STALENESS || (cc.maxStale >= 0 && staleness <= cc.maxStale * MS_PER_SECOND)) return Reuse.Stale;
-  if (staleness <= windowMs(stored.staleWhileRevalidate, config.maxStaleMs)) return Reuse.StaleWhileRevalidate;
+  const window = windowMs(stored.staleWhileRevalidate, config.maxStaleMs);
+  if (window > 0 && staleness <= window) return Reuse.StaleWhileRevalidate;
   return Reuse.Validate;
 }
 
@@ -76,7 +81,7 @@ export function staleIfErrorAllows(stored: StoredFacts, request: RequestFacts, c
   let window = windowMs(stored.staleIfError, config.staleIfErrorMs);
   const asked = request.cacheControl.staleIfError;
   if (asked > 0 && asked * MS_PER_SECOND > window) window = asked * MS_PER_SECOND;
-  return -remaining <= window;
+  return window > 0 && -remaining <= window;
 }
 
 /** Statuses that count as the backend failing (RFC 5861 §4), besides a transport error. */

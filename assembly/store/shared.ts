@@ -244,6 +244,17 @@ export class SharedStore extends Store {
     return true;
   }
 
+  /**
+   * Stores the record only if the key's entry is still version `expected` (0: none): between
+   * instances, the one whose check and index write come first wins. The window is one bucket read
+   * to one 32-byte write, not the whole record: close to a compare-and-swap, which WASI lacks.
+   */
+  claim(meta: EntryMeta, parts: RecordParts, expected: u64): bool {
+    if (!this.append(meta, parts, expected, true)) return false;
+    this.front.put(meta, parts);
+    return true;
+  }
+
   remove(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): bool {
     this.front.remove(keyHash, key, keyLen, urlLen);
     return this.clearKeyWays(keyHash, xxhash64(key, urlLen));
@@ -328,9 +339,10 @@ export class SharedStore extends Store {
 
   /**
    * Writes a record at the log's head and names it in the index; sets meta.version. With
-   * `replaces` (a version), only if the key's way still names that version when it publishes.
+   * `replaces` (a version), only if the key's way still names that version when it publishes;
+   * with `exact`, also `replaces` 0 is checked: only if no way names the key.
    */
-  private append(meta: EntryMeta, parts: RecordParts, replaces: u64): bool {
+  private append(meta: EntryMeta, parts: RecordParts, replaces: u64, exact: bool = false): bool {
     const recordBytes = parts.recordSize;
     const total = <u64>ENVELOPE_SIZE + recordBytes;
     if (total > this.maxRecordSize) return false;
@@ -356,15 +368,15 @@ export class SharedStore extends Store {
     store<u64>(envelope, position, 8);
     store<u64>(envelope, xxhash64(envelope + 8, <u32>total - 8), 0);
     if (!writeAt(this.fd, envelope, <u32>total, g.dataOffset + position % g.dataSize)) return false;
-    return this.publish(xxhash64(parts.key, meta.urlLength), meta.keyHash, position, <u32>total, next, replaces);
+    return this.publish(xxhash64(parts.key, meta.urlLength), meta.keyHash, position, <u32>total, next, replaces, exact);
   }
 
   /**
    * Names the record in its bucket: in the key's own way (other ways of the key, left by racing
    * writers, are cleared), else a free way, else one whose record the log has overwritten, else
-   * the oldest. With `replaces`, only when the key's way still names that version.
+   * the oldest. With `replaces` (or `exact`), only when the key's way still names that version.
    */
-  private publish(urlHash: u64, keyHash: u64, position: u64, length: u32, cursor: u64, replaces: u64): bool {
+  private publish(urlHash: u64, keyHash: u64, position: u64, length: u32, cursor: u64, replaces: u64, exact: bool): bool {
     const offset = this.geometry.bucketOffset(urlHash);
     if (!this.readBucket(offset)) return false;
     let own: i32 = -1;
@@ -374,7 +386,8 @@ export class SharedStore extends Store {
       if (own < 0) own = <i32>w;
       else this.clearWay(offset, w);
     }
-    if (replaces != 0 && (own < 0 || entryPositionPlusOne(bucket + <usize>own * ENTRY_SIZE) != replaces)) {
+    const current = own < 0 ? 0 : entryPositionPlusOne(bucket + <usize>own * ENTRY_SIZE);
+    if ((replaces != 0 || exact) && current != replaces) {
       return false; // replaced or purged meanwhile: what we hold is no longer the entry
     }
     let way = own;

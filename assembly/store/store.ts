@@ -14,6 +14,14 @@ export abstract class Store {
   /** Stores a record, replacing any under the same key. False when it cannot be held. */
   abstract put(meta: EntryMeta, parts: RecordParts): bool;
 
+  /**
+   * Stores a record only if the key's current record is version `expected` (0: none); false when
+   * another writer got there first, or the store failed. A memory store has one writer: a put.
+   */
+  claim(meta: EntryMeta, parts: RecordParts, expected: u64): bool {
+    return this.put(meta, parts);
+  }
+
   /** Removes the record under the key; false when there was none. */
   abstract remove(keyHash: u64, key: usize, keyLen: u32, urlLen: u32): bool;
 
