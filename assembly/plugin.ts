@@ -17,11 +17,12 @@ import { answerIfPurge } from "./purge/api";
 import { collectResponseTags, configureTags, responseTagCount, responseTags, stripTagHeaders } from "./exchange/tags";
 import { LOG_LEVEL_DEBUG } from "./abi/constants";
 import { Detail, Forward } from "./http/cache_status";
+import { CONTENT_LENGTH } from "./http/names";
 import {
   STATUS_BYPASS, STATUS_EXPIRED, STATUS_HIT, STATUS_MISS, STATUS_REVALIDATED, STATUS_STALE, STATUS_UPDATING,
 } from "./http/names";
 import {
-  STATUS_NOT_MODIFIED, removeResponseHeaders, writeAge, writeConfigurationError,
+  STATUS_NOT_MODIFIED, removeResponseHeader, removeResponseHeaders, writeAge, writeConfigurationError,
   writeForwardStatus, writeGatewayTimeout, writeHitStatus, writeNeitherStatus, writeStatusAndBody, writeStoredHeaders,
 } from "./exchange/answer";
 import {
@@ -31,7 +32,7 @@ import { body, readLinesFacts, readResponseBody, readResponseHead, storedHeaders
 import { readStoredFacts } from "./cache/entry";
 import { invalidateAfterWrite, invalidates } from "./cache/invalidate";
 import { claimRefresh } from "./cache/lease";
-import { addValidators, clientValidatorMatches, freshen, freshenedHeaders, headResponseDiffers, notModifiedSelects } from "./cache/revalidate";
+import { addValidators, clientValidatorMatches, removeClientConditionals, freshen, freshenedHeaders, headResponseDiffers, notModifiedSelects } from "./cache/revalidate";
 import { findVariant, isVaryMarker, recordVariant } from "./cache/variants";
 import { Method, RequestFacts, ResponseFacts } from "./policy/facts";
 import {
@@ -128,6 +129,8 @@ let requestTime: i64 = 0;
 let staleKeyLength: u32 = 0;
 /** The forwarded request carries the stored response's validators (not the client's own). */
 let askedWithOurs = false;
+/** The client's conditionals were kept from the backend on a miss: the cache answers them. */
+let answerConditional = false;
 
 /** Forwards without buffering: our headers go on first and the backend's response streams. */
 function forwardUntouched(status: ArrayBuffer, reason: Forward): u64 {
@@ -149,6 +152,7 @@ export function handleRequest(): u64 {
   pending = Pending.None;
   staleKeyLength = 0;
   askedWithOurs = false;
+  answerConditional = false;
   if (configError !== null) {
     writeConfigurationError(configError!);
     return ANSWERED;
@@ -220,6 +224,10 @@ function forwardMiss(reason: Forward, now: i64): u64 {
 /** Forwards to fetch a response to store; a HEAD's has no body to store, so it streams. */
 function forwardFetch(status: ArrayBuffer, reason: Forward, now: i64): u64 {
   if (request.method == Method.Head) return forwardUntouched(status, reason);
+  if (request.isConditional) {
+    removeClientConditionals();
+    answerConditional = true;
+  }
   return forwardBuffered(Pending.Response, status, reason, now);
 }
 
@@ -271,7 +279,19 @@ export function handleResponse(reqCtx: u32, isError: u32): void {
   }
   const stored = status != 0 && request.method == Method.Get && storeResponse(now);
   if (status != 0) stripTagHeaders(config);
-  if (config.statusHeaders) writeForwardStatus(pendingStatus, cacheName, pendingReason, 0, stored);
+  // The client's own conditional, kept from the backend, against what the backend sent.
+  const notModified = answerConditional && status >= 200 && status < 300 &&
+    clientValidatorMatches(storedHeaders.ptr, storedHeaders.length, request, true);
+  if (notModified) answerNotModified();
+  if (config.statusHeaders) {
+    writeForwardStatus(pendingStatus, cacheName, pendingReason, notModified ? <u32>status : 0, stored);
+  }
+}
+
+/** Turns the buffered response into a 304 for the client's conditional (RFC 9110 §15.4.5). */
+function answerNotModified(): void {
+  removeResponseHeader(CONTENT_LENGTH);
+  writeStatusAndBody(STATUS_NOT_MODIFIED, 0, 0, true, true);
 }
 
 /** The stale entry found by handle_request, if it is still stored (as a response). */

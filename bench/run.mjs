@@ -12,7 +12,8 @@
 //                p50, p99, backend requests per second
 //   memory       Traefik's RSS while distinct keys totalling 10 × store.memory.limit stream through,
 //                and the guest's memory pages per instance (Go host)
-//   guest        the guest's own cost per hit and per stored miss, without sockets (Go testing.B)
+//   guest        the guest's own cost per hit and per stored miss, a Vary hit, a 304 from the
+//                store, a revalidation answered 304, without sockets (Go testing.B)
 // Throughput cases are interleaved and repeated; each figure is the median of the rounds.
 // Prints a table, then one line `BENCH_JSON {...}`. A full run also writes bench/RESULTS.md.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -188,7 +189,7 @@ async function memory(origin) {
 /** The guest's own figures from the Go host: ns per hit and miss, memory pages, allocations. */
 function guest() {
   const bench = run("go", ["-C", "test/gohost", "test", "-run", "^$",
-    "-bench", "^Benchmark(Hit1KiB|Hit64KiB|MissStore1KiB|SharedHitFront1KiB|SharedHitFile1KiB|SharedMissStore1KiB)$",
+    "-bench", "^Benchmark(Hit1KiB|Hit64KiB|MissStore1KiB|SharedHitFront1KiB|SharedHitFile1KiB|SharedMissStore1KiB|HitVary1KiB|NotModifiedFromStore|Revalidated1KiB)$",
     "-benchmem", "-count", String(ROUNDS), "-benchtime", QUICK ? "0.5s" : "2s"]);
   const ns = (name) => median([...bench.matchAll(new RegExp(`Benchmark${name}-\\d+\\s+\\d+\\s+([\\d.]+) ns/op`, "g"))]
     .map((m) => Number(m[1])));
@@ -200,6 +201,7 @@ function guest() {
     hit_1k_ns: ns("Hit1KiB"), hit_64k_ns: ns("Hit64KiB"), miss_store_1k_ns: ns("MissStore1KiB"),
     shared_hit_front_ns: ns("SharedHitFront1KiB"), shared_hit_file_ns: ns("SharedHitFile1KiB"),
     shared_miss_store_ns: ns("SharedMissStore1KiB"),
+    hit_vary_ns: ns("HitVary1KiB"), not_modified_ns: ns("NotModifiedFromStore"), revalidated_ns: ns("Revalidated1KiB"),
     hit_allocs: allocs, memory_pages_max: Number(pages[1]), memory_limit_pages: Number(pages[2]),
   };
 }
@@ -277,6 +279,7 @@ async function main() {
     guest_hit_ns: g.hit_1k_ns, guest_hit_64k_ns: g.hit_64k_ns, guest_miss_store_ns: g.miss_store_1k_ns,
     guest_shared_hit_front_ns: g.shared_hit_front_ns, guest_shared_hit_file_ns: g.shared_hit_file_ns,
     guest_shared_miss_store_ns: g.shared_miss_store_ns,
+    guest_hit_vary_ns: g.hit_vary_ns, guest_not_modified_ns: g.not_modified_ns, guest_revalidated_ns: g.revalidated_ns,
     guest_hit_allocs: g.hit_allocs, memory_pages_max: g.memory_pages_max, memory_limit_pages: g.memory_limit_pages,
     rss_before_mib: mem.rss_before_mib, rss_after_mib: mem.rss_after_mib, rss_after_second_pass_mib: mem.rss_after_second_pass_mib,
     machine: machine(),
@@ -311,6 +314,9 @@ async function main() {
     ["shared store (tmpfs): hit 1 KiB from the memory front", `${fmt(g.shared_hit_front_ns)} ns`, ""],
     ["shared store (tmpfs): hit 1 KiB from the file", `${fmt(g.shared_hit_file_ns)} ns`, ""],
     ["shared store (tmpfs): miss and store 1 KiB", `${fmt(g.shared_miss_store_ns)} ns`, ""],
+    ["hit 1 KiB through a Vary marker (two lookups)", `${fmt(g.hit_vary_ns)} ns`, ""],
+    ["304 from the store to a client's If-None-Match", `${fmt(g.not_modified_ns)} ns`, ""],
+    ["stale 1 KiB revalidated: backend 304, freshened, stored", `${fmt(g.revalidated_ns)} ns`, "below miss and store"],
     ["guest allocations per hit", fmt(g.hit_allocs), "0"],
     ["instance memory, 10× limit streamed", `${g.memory_pages_max} pages (limit ${g.memory_limit_pages})`, "≤ limit + 10 %"],
     ["Traefik RSS, 10× limit streamed twice", `${fmt(mem.rss_before_mib)} → ${fmt(mem.rss_after_mib)} → ${fmt(mem.rss_after_second_pass_mib)} MiB`, "flat after warm-up"],

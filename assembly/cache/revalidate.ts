@@ -2,18 +2,26 @@
 // response a 304 selects (§4.3.4), and the entry's header lines freshened by it.
 import { HEADER_KIND_REQUEST, HEADER_KIND_RESPONSE } from "../abi/constants";
 import { ByteBuffer } from "../host/buffer";
-import { readHeaderValues, setHeader } from "../host/http";
+import { readHeaderValues, removeHeader, setHeader } from "../host/http";
 import { nextNul } from "../http/bytes";
 import { ifNoneMatchMatches, notModifiedSince, strongEtagEquals } from "../http/conditional";
 import { INVALID_DATE, parseHttpDate } from "../http/date";
 import { RequestFacts } from "../policy/facts";
 import { findLine, lineValue, lineValueLength, mergeNotModified } from "../http/header_lines";
 import {
-  CONTENT_LENGTH, DATE, ETAG, IF_MODIFIED_SINCE_FIELD, IF_NONE_MATCH, IF_NONE_MATCH_FIELD, LAST_MODIFIED,
+  CONTENT_LENGTH, DATE, ETAG, IF_MODIFIED_SINCE, IF_MODIFIED_SINCE_FIELD, IF_NONE_MATCH, IF_NONE_MATCH_FIELD,
+  LAST_MODIFIED,
 } from "../http/names";
 import { recordHeaders, recordHeadersLength } from "../store/record";
 
 const values = new ByteBuffer(256);
+/** The client's If-None-Match values (NUL-separated), as last read. */
+const clientIfNoneMatch = new ByteBuffer(256);
+
+function readClientIfNoneMatch(): void {
+  clientIfNoneMatch.reset();
+  readHeaderValues(HEADER_KIND_REQUEST, changetype<usize>(IF_NONE_MATCH), <u32>IF_NONE_MATCH.byteLength, clientIfNoneMatch);
+}
 /** The stored header lines freshened by a 304. */
 export const freshenedHeaders = new ByteBuffer(4096);
 
@@ -33,6 +41,18 @@ export function addValidators(record: usize): bool {
   const lastModified = findLine(lines, linesLen, LAST_MODIFIED);
   if (lastModified != 0) setRequestHeader(IF_MODIFIED_SINCE_FIELD, lastModified);
   return etag != 0 || lastModified != 0;
+}
+
+/**
+ * On a miss, the client's conditionals are not forwarded (§4.3.2 lets a cache choose): the
+ * backend then sends the whole response, which can be stored, and the cache answers the
+ * conditional itself. Forwarded as they are, a 304 would come back that nothing can be stored
+ * from, and a URL that clients (or a CDN in front) always ask conditionally would never be cached.
+ */
+export function removeClientConditionals(): void {
+  readClientIfNoneMatch(); // kept to answer the conditional from the response
+  removeHeader(HEADER_KIND_REQUEST, changetype<usize>(IF_NONE_MATCH), <u32>IF_NONE_MATCH.byteLength);
+  removeHeader(HEADER_KIND_REQUEST, changetype<usize>(IF_MODIFIED_SINCE), <u32>IF_MODIFIED_SINCE.byteLength);
 }
 
 /** The first value of a response header into `values`; its length (0 when absent). */
@@ -86,12 +106,13 @@ function lineDate(lines: usize, linesLen: u32, name: ArrayBuffer): i64 {
  * weak comparison when present, and only then If-Modified-Since against Last-Modified (or Date,
  * §4.3.2 of RFC 9111, when there is none).
  */
-export function clientValidatorMatches(lines: usize, linesLen: u32, request: RequestFacts): bool {
+export function clientValidatorMatches(lines: usize, linesLen: u32, request: RequestFacts, removed: bool = false): bool {
   if (request.hasIfNoneMatch) {
-    values.reset();
-    readHeaderValues(HEADER_KIND_REQUEST, changetype<usize>(IF_NONE_MATCH), <u32>IF_NONE_MATCH.byteLength, values);
+    // Removed from the forwarded request: as read before (removeClientConditionals).
+    if (!removed) readClientIfNoneMatch();
     const etag = findLine(lines, linesLen, ETAG);
-    return ifNoneMatchMatches(values.ptr, values.length, etag == 0 ? 0 : lineValue(etag), etag == 0 ? 0 : lineValueLength(etag));
+    return ifNoneMatchMatches(clientIfNoneMatch.ptr, clientIfNoneMatch.length, etag == 0 ? 0 : lineValue(etag),
+      etag == 0 ? 0 : lineValueLength(etag));
   }
   if (request.ifModifiedSince == INVALID_DATE) return false;
   let modified = lineDate(lines, linesLen, LAST_MODIFIED);

@@ -72,6 +72,11 @@ export function removeResponseHeaders(): void {
   names.reset();
 }
 
+/** Removes one header of the (buffered) response (lowercase name). */
+export function removeResponseHeader(name: ArrayBuffer): void {
+  removeHeader(HEADER_KIND_RESPONSE, changetype<usize>(name), <u32>name.byteLength);
+}
+
 /** Age (§5.1): the stored response's current age in whole seconds. */
 export function writeAge(ageSeconds: i64): void {
   value.reset();

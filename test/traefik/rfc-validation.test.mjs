@@ -38,6 +38,11 @@ const conditionalRoute = (etag) => (r) => ({
 });
 
 const routes = {
+  // 3b. client conditionals on a miss
+  "/rv/cond-miss": (r) => ({
+    headers: { "Cache-Control": "max-age=60", ETag: '"m1"', "Content-Type": "text/plain", "X-Saw-INM": r.headers["if-none-match"] ?? "(none)" },
+    body: `miss body n=${r.n}`,
+  }),
   // 1. variants
   "/rv/vary-basic": (r) => ({ headers: { "Cache-Control": "max-age=60", Vary: "Accept-Language" }, body: `lang=${r.headers["accept-language"]} n=${r.n}` }),
   "/rv/vary-norm": (r) => ({ headers: { "Cache-Control": "max-age=60", Vary: "Accept-Encoding" }, body: `enc=${r.headers["accept-encoding"]} n=${r.n}` }),
@@ -509,6 +514,35 @@ describe("stale entries", () => {
       assert.doesNotMatch(cacheStatus(g), /fwd=uri-miss/, show(g));
       assert.equal(seenHeaders(p)["if-none-match"], '"s1"', "the stored GET is validated");
     });
+  });
+});
+
+describe("client conditionals on a miss", () => {
+  test("the conditional is kept from the origin so the full response is stored; the cache answers it (304 or 200)", async () => {
+    const p = "/rv/cond-miss";
+    const a = await get(p, { headers: { "If-None-Match": '"m1"' } });
+    assert.equal(a.status, 304, show(a));
+    assert.equal(a.body.length, 0, show(a));
+    assert.equal(a.headers.etag, '"m1"', show(a));
+    assert.equal(xcs(a), "MISS", show(a));
+    assert.match(cacheStatus(a), /(^|, )httpcache; fwd=uri-miss; fwd-status=200; stored$/, show(a));
+    assert.equal(origin.seen(p)[0].headers["if-none-match"], undefined, "the origin got an unconditional GET");
+    const b = await get(p);
+    assert.equal(b.status, 200, show(b));
+    assert.equal(xcs(b), "HIT", show(b));
+    assert.match(b.text, /^miss body n=\d+$/, show(b));
+    const c = await get(p, { headers: { "If-None-Match": '"other"' } });
+    assert.equal(c.status, 200, show(c));
+    assert.equal(xcs(c), "HIT", show(c));
+    assert.equal(origin.count(p), 1, "stored from the first request");
+  });
+
+  test("a conditional miss whose validator does not match gets the full 200", async () => {
+    const p = "/rv/cond-miss?nomatch";
+    const a = await get(p, { headers: { "If-None-Match": '"old"' } });
+    assert.equal(a.status, 200, show(a));
+    assert.match(a.text, /^miss body n=\d+$/, show(a));
+    assert.match(cacheStatus(a), /(^|, )httpcache; fwd=uri-miss; stored$/, show(a));
   });
 });
 
