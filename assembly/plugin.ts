@@ -3,8 +3,8 @@
 //                   with policy/reuse: answer it (fresh, stale allowed, or stale while another
 //                   request refreshes), or forward (conditionally when it can be validated);
 //   handle_response for a buffered forward: a 304 freshens the entry and answers from it, a
-//                   backend failure is answered from it when stale-if-error allows, a write
-//                   invalidates, anything else may be stored.
+//                   backend failure is answered from it when stale-if-error allows, anything
+//                   else may be stored; after a write (streamed), what it changed is invalidated.
 // A request is pinned to one instance from handle_request to the end of handle_response, so the
 // state between the two phases lives in module globals.
 import { Config, parseConfig } from "./config";
@@ -17,22 +17,26 @@ import { answerIfPurge } from "./purge/api";
 import { collectResponseTags, configureTags, responseTagCount, responseTags, stripTagHeaders } from "./exchange/tags";
 import { LOG_LEVEL_DEBUG } from "./abi/constants";
 import { Detail, Forward } from "./http/cache_status";
+import { INVALID_DATE } from "./http/date";
 import { CONTENT_LENGTH } from "./http/names";
 import {
   STATUS_BYPASS, STATUS_EXPIRED, STATUS_HIT, STATUS_MISS, STATUS_REVALIDATED, STATUS_STALE, STATUS_UPDATING,
 } from "./http/names";
 import {
-  STATUS_NOT_MODIFIED, removeResponseHeader, removeResponseHeaders, writeAge, writeConfigurationError,
+  STATUS_NOT_MODIFIED, removeResponseHeader, removeResponseHeaders, restoreSetCookies, saveSetCookies, writeAge, writeConfigurationError,
   writeForwardStatus, writeGatewayTimeout, writeHitStatus, writeNeitherStatus, writeStatusAndBody, writeStoredHeaders,
 } from "./exchange/answer";
 import {
-  baseKeyLength, key, keyHash, keyUrlLength, readRequestDetails, readRequestMethod, truncateKey, useVariantKey,
+  acceptsEventStream, baseKeyLength, key, keyHash, keyUrlLength, readRequestDetails, readRequestMethod, truncateKey, useVariantKey,
 } from "./exchange/request";
-import { body, readLinesFacts, readResponseBody, readResponseHead, storedHeaders, varyNames } from "./exchange/response";
+import {
+  body, dropFields, readLinesFacts, readResponseBody, readResponseHead, storedHeaders, varyNames,
+} from "./exchange/response";
 import { readStoredFacts } from "./cache/entry";
-import { invalidateAfterWrite, invalidates } from "./cache/invalidate";
+import { invalidateAfterWrite } from "./cache/invalidate";
 import { claimRefresh } from "./cache/lease";
-import { addValidators, clientValidatorMatches, removeClientConditionals, freshen, freshenedHeaders, headResponseDiffers, notModifiedSelects } from "./cache/revalidate";
+import { keepStaleCopy, staleCopy } from "./cache/stale_copy";
+import { addValidators, clientValidatorMatches, keepHeaders, removeClientConditionals, freshen, freshenedHeaders, headResponseDiffers, notModifiedSelects } from "./cache/revalidate";
 import { findVariant, isVaryMarker, recordVariant } from "./cache/variants";
 import { Method, RequestFacts, ResponseFacts } from "./policy/facts";
 import {
@@ -47,7 +51,7 @@ import { MemoryStore } from "./store/memory";
 import { SharedStore, sharedStoreError } from "./store/shared";
 import {
   EntryMeta, RECORD_FLAG_AUTHORIZED_OK, RECORD_FLAG_IMMUTABLE, RECORD_FLAG_LEASE, RECORD_FLAG_NO_CACHE,
-  RECORD_FLAG_NO_STALE, RECORD_FLAG_PASS, RecordParts, recordBody, recordBodyLength, recordFlags,
+  RECORD_FLAG_NO_STALE, RECORD_FLAG_PASS, RECORD_FLAG_VARY, RecordParts, recordBody, recordBodyLength, recordFlags,
   recordFreshnessLifetime, recordHeaders, recordHeadersLength, recordStatus, recordStoredAt, recordTagCount, recordTags,
 } from "./store/record";
 import { Store } from "./store/store";
@@ -118,7 +122,7 @@ const enum Pending {
   None,
   /** A GET or HEAD whose answer may be stored, validates a stored one, or may fall back on it. */
   Response,
-  /** An unsafe method: a non-error answer invalidates (§4.4). */
+  /** An unsafe method, streamed: its answer invalidates (§4.4). */
   Invalidation,
 }
 let pending = Pending.None;
@@ -163,9 +167,10 @@ export function handleRequest(): u64 {
   readRequestDetails(request, config);
   const now = nowMillis();
   if (request.method == Method.Unsafe) {
-    // The URL is keyed only when it can be: an unkeyable one was never stored either.
-    if (!request.keyable) return forwardUntouched(STATUS_BYPASS, Forward.Method);
-    return forwardBuffered(Pending.Invalidation, STATUS_BYPASS, Forward.Method, now);
+    // Streamed (answers to POST are often streams): handle_response invalidates after it, on
+    // the URL and on the Location it names. An unkeyable URL was never stored either.
+    if (request.keyable) pending = Pending.Invalidation;
+    return forwardUntouched(STATUS_BYPASS, Forward.Method);
   }
   const decision = decideRequest(request, config);
   if (decision == RequestDecision.BypassMethod) return forwardUntouched(STATUS_BYPASS, Forward.Method);
@@ -185,10 +190,10 @@ export function handleRequest(): u64 {
     }
     record = 0;
   }
-  if (record != 0 && (recordFlags(record) & RECORD_FLAG_LEASE) != 0) record = 0;
-  if (record == 0) return forwardMiss(reason, now);
+  if (!isResponseRecord(record)) return forwardMiss(reason, now);
   if (request.hasAuthorization && (recordFlags(record) & RECORD_FLAG_AUTHORIZED_OK) == 0) {
     // §3.5: this stored response may not answer a request with Authorization.
+    if (request.cacheControl.onlyIfCached) return answerGatewayTimeout();
     return forwardFetch(STATUS_BYPASS, Forward.Request, now);
   }
   const stored = readStoredFacts(record);
@@ -197,16 +202,23 @@ export function handleRequest(): u64 {
   if (reuse == Reuse.Stale) return answerFromStore(record, STATUS_STALE, Detail.MaxStale);
   if (reuse == Reuse.StaleWhileRevalidate) {
     if (request.cacheControl.onlyIfCached) return answerFromStore(record, STATUS_UPDATING, Detail.StaleWhileRevalidate);
-    const refresh = claimRefresh(store, stored.storedAt, now);
-    // The lease's reads and writes may have reused the memory `record` was read into.
+    // A HEAD stores nothing: it would hold the lease without refreshing.
+    const refresh = request.method == Method.Get && claimRefresh(store, stored.storedAt, now);
+    // The lease's reads and writes may have reused the memory `record` was read into; and
+    // another instance may have written anything under the key meanwhile.
     record = store.find(keyHash, key.ptr, key.length, keyUrlLength);
-    if (record == 0) return forwardMiss(reason, now);
+    if (!isResponseRecord(record) || (request.hasAuthorization && (recordFlags(record) & RECORD_FLAG_AUTHORIZED_OK) == 0)) {
+      return forwardMiss(reason, now);
+    }
     // Another request (in any instance) refreshes it: this one gets it stale meanwhile.
     if (!refresh) return answerFromStore(record, STATUS_UPDATING, Detail.StaleWhileRevalidate);
   } else if (request.cacheControl.onlyIfCached) {
     return answerGatewayTimeout();
   }
+  if (acceptsEventStream()) return forwardUntouched(STATUS_BYPASS, Forward.Bypass);
   // Validate: with the stored validators unless the client sent its own (passed through as is).
+  // The entry is copied: the store may reuse or evict its memory before the answer comes.
+  keepStaleCopy(record);
   staleKeyLength = key.length;
   if (!request.isConditional) askedWithOurs = addValidators(record);
   // The client wants it validated (no-cache, max-age, min-fresh): its request's doing.
@@ -224,7 +236,10 @@ function forwardMiss(reason: Forward, now: i64): u64 {
 /** Forwards to fetch a response to store; a HEAD's has no body to store, so it streams. */
 function forwardFetch(status: ArrayBuffer, reason: Forward, now: i64): u64 {
   if (request.method == Method.Head) return forwardUntouched(status, reason);
-  if (request.isConditional) {
+  // An event stream buffered to be stored would reach the client only when it ends.
+  if (acceptsEventStream()) return forwardUntouched(STATUS_BYPASS, Forward.Bypass);
+  // Only when the answer may be stored: with Authorization or no-store it is likely not.
+  if (request.isConditional && !request.hasAuthorization && !request.cacheControl.noStore) {
     removeClientConditionals();
     answerConditional = true;
   }
@@ -254,9 +269,9 @@ function answerFromStore(record: usize, status: ArrayBuffer, detail: Detail): u6
   return ANSWERED;
 }
 
-/** Whole seconds of freshness left, rounded down (so a stale entry shows a negative ttl). */
+/** Whole seconds of freshness left, rounded down: a stale entry shows a negative ttl, at least -1. */
 function ttlSeconds(remaining: i64): i64 {
-  return remaining >= 0 ? remaining / MS_PER_SECOND : -((-remaining + MS_PER_SECOND - 1) / MS_PER_SECOND);
+  return remaining > 0 ? remaining / MS_PER_SECOND : -((-remaining + MS_PER_SECOND) / MS_PER_SECOND);
 }
 
 // --- handle_response ---
@@ -265,17 +280,19 @@ export function handleResponse(reqCtx: u32, isError: u32): void {
   const kind = pending;
   pending = Pending.None;
   if (kind == Pending.None) return;
-  const status = isError != 0 ? 0 : statusCode();
   if (kind == Pending.Invalidation) {
-    if (status != 0 && invalidates(status)) invalidateAfterWrite(store, config);
-    if (config.statusHeaders) writeForwardStatus(pendingStatus, cacheName, pendingReason, 0, false);
+    // Unbuffered, the status cannot be read: whatever it was, what is stored may be outdated now
+    // (§4.4 asks it after a non-error answer; removing entries after an error costs a miss).
+    invalidateAfterWrite(store, config);
     return;
   }
+  const status = isError != 0 ? 0 : statusCode();
   const now = nowMillis();
   if (staleKeyLength > 0) {
-    if ((status == 0 || isBackendFailure(status)) && answerStaleOnError(now)) return;
-    if (status == STATUS_NOT_MODIFIED && answerFreshened(now)) return;
-    if (request.method == Method.Head && status == 200) forgetIfHeadDiffers();
+    const copy = staleCopy();
+    if ((status == 0 || isBackendFailure(status)) && answerStaleOnError(copy, now)) return;
+    if (status == STATUS_NOT_MODIFIED && answerFreshened(copy, now)) return;
+    if (request.method == Method.Head && status == 200) forgetIfHeadDiffers(copy);
   }
   const stored = status != 0 && request.method == Method.Get && storeResponse(now);
   if (status != 0) stripTagHeaders(config);
@@ -294,18 +311,22 @@ function answerNotModified(): void {
   writeStatusAndBody(STATUS_NOT_MODIFIED, 0, 0, true, true);
 }
 
-/** The stale entry found by handle_request, if it is still stored (as a response). */
-function staleEntry(): usize {
+/** Whether the stale entry handle_request copied is still the one stored (not purged, replaced or evicted). */
+function stillStored(copy: usize): bool {
   truncateKey(staleKeyLength);
   const record = store.find(keyHash, key.ptr, key.length, keyUrlLength);
-  if (record == 0 || (recordFlags(record) & (RECORD_FLAG_PASS | RECORD_FLAG_LEASE)) != 0 || isVaryMarker(record)) return 0;
-  return record;
+  return isResponseRecord(record) && recordStoredAt(record) == recordStoredAt(copy);
+}
+
+/** A stored response, not a marker (Vary, pass) or a lease. */
+function isResponseRecord(record: usize): bool {
+  return record != 0 && (recordFlags(record) & (RECORD_FLAG_PASS | RECORD_FLAG_LEASE | RECORD_FLAG_VARY)) == 0 &&
+    recordStatus(record) >= 200 && recordStatus(record) <= 599;
 }
 
 /** stale-if-error (RFC 5861 §4): the backend failed; answer with the stored response instead. */
-function answerStaleOnError(now: i64): bool {
-  const record = staleEntry();
-  if (record == 0 || !staleIfErrorAllows(readStoredFacts(record), request, config, now)) return false;
+function answerStaleOnError(record: usize, now: i64): bool {
+  if (!stillStored(record) || !staleIfErrorAllows(readStoredFacts(record), request, config, now)) return false;
   removeResponseHeaders();
   writeStoredHeaders(recordHeaders(record), recordHeadersLength(record), false);
   writeAge(measured.age / MS_PER_SECOND);
@@ -315,42 +336,45 @@ function answerStaleOnError(now: i64): bool {
 }
 
 /**
- * A 304 for the stale entry (§4.3.3, §4.3.4): its headers freshen the stored ones, the entry is
- * stored again with its body, and the client gets the stored response (or the 304 itself when it
- * asked with its own validators). False when the 304 is not about the stored response.
+ * A 304 for the stale entry (§4.3.3, §4.3.4), `copy` as handle_request found it. When the 304 is
+ * about it, its headers freshen the stored ones and it is stored again with its body. A client
+ * that did not ask conditionally gets the stored response (never a 304 it cannot use); one that
+ * did gets the 304. False: pass the 304 on as it is.
  */
-function answerFreshened(now: i64): bool {
-  const record = staleEntry();
-  if (record == 0 || !notModifiedSelects(record, askedWithOurs)) return false;
+function answerFreshened(copy: usize, now: i64): bool {
+  const selects = notModifiedSelects(copy, askedWithOurs);
+  if (!selects && !askedWithOurs) return false;
   readResponseHead(response, now, config);
-  freshen(record, storedHeaders.ptr, storedHeaders.length);
+  if (selects) freshen(copy, storedHeaders.ptr, storedHeaders.length);
+  else keepHeaders(copy);
   readLinesFacts(freshenedHeaders.ptr, freshenedHeaders.length, freshened, now, config);
-  freshened.status = recordStatus(record);
+  freshened.status = recordStatus(copy);
   freshened.age = response.age;
-  // The record may be overwritten by storing: its body and tags are copied out first.
-  body.reset();
-  body.appendBytes(recordBody(record), recordBodyLength(record));
-  const tagCount = recordTagCount(record);
-  responseTags.reset();
-  responseTags.appendBytes(recordTags(record), tagCount * 8);
+  // Without a Date of its own the 304 is as old as its receipt, not as the stored Date.
+  if (response.date == INVALID_DATE) freshened.date = INVALID_DATE;
+  // Fields a qualified private / no-cache keeps out of the store stay out, whoever sends them.
+  const dropped = freshened.cacheControl.droppedFields;
+  if (dropped.length > 0) dropFields(freshenedHeaders, dropped);
   let stored = false;
-  if (!response.hasSetCookie || config.stripSetCookie) {
+  if (selects && stillStored(copy) && (!response.hasSetCookie || config.stripSetCookie)) {
     const lifetime = freshnessLifetime(freshened, now, config);
     const explicit = explicitLifetime(freshened, now) != NO_EXPLICIT_FRESHNESS;
     if (checkStorable(request, freshened, config) == NotStorable.No && hasStorableFreshness(freshened, explicit, lifetime)) {
       describeEntry(freshened, now, correctedInitialAge(freshened, requestTime, now), lifetime);
-      stored = store.put(meta, parts.set(key.ptr, key.length, responseTags.ptr, tagCount,
-        freshenedHeaders.ptr, freshenedHeaders.length, body.ptr, body.length));
+      stored = store.put(meta, parts.set(key.ptr, key.length, recordTags(copy), recordTagCount(copy),
+        freshenedHeaders.ptr, freshenedHeaders.length, recordBody(copy), recordBodyLength(copy)));
     }
   }
   if (askedWithOurs) {
-    // The client asked unconditionally: it gets the stored response with the freshened headers
-    // (which hold the 304's). Replaced whole: the host may have put empty fields of its own on
-    // the 304 (Traefik's Content-Type), which must not hide the stored ones.
+    // The stored response with the freshened headers (which hold the 304's), replacing the 304's
+    // whole: the host may have put empty fields of its own on it (Traefik's Content-Type), which
+    // must not hide the stored ones. Its cookies are the client's, never stored.
+    saveSetCookies();
     removeResponseHeaders();
     writeStoredHeaders(freshenedHeaders.ptr, freshenedHeaders.length, false);
+    restoreSetCookies();
     writeAge(correctedInitialAge(freshened, requestTime, now) / MS_PER_SECOND);
-    writeStatusAndBody(freshened.status, body.ptr, body.length, request.method == Method.Head, true);
+    writeStatusAndBody(freshened.status, recordBody(copy), recordBodyLength(copy), request.method == Method.Head, true);
   }
   // fwd-status only when the client gets another status than the backend's (RFC 9211 §2.3).
   if (config.statusHeaders) {
@@ -360,9 +384,8 @@ function answerFreshened(now: i64): bool {
 }
 
 /** §4.3.5: a 200 to a HEAD whose validators or length differ from the stored GET's: that is outdated. */
-function forgetIfHeadDiffers(): void {
-  const record = staleEntry();
-  if (record != 0 && headResponseDiffers(record)) store.remove(keyHash, key.ptr, key.length, keyUrlLength);
+function forgetIfHeadDiffers(copy: usize): void {
+  if (headResponseDiffers(copy) && stillStored(copy)) store.remove(keyHash, key.ptr, key.length, keyUrlLength);
 }
 
 /** Stores the buffered response if it may be; returns whether it did. */
@@ -400,9 +423,12 @@ function storeResponse(responseTime: i64): bool {
   return stored;
 }
 
-/** Leaves a pass marker under the URL's key (replacing any stored response, which is outdated now). */
+/**
+ * Leaves a pass marker under the key (replacing any stored response, which is outdated now): the
+ * variant's when the URL varies, so that the other variants stay in use.
+ */
 function rememberToStream(now: i64): void {
-  truncateKey(baseKeyLength);
+  if (key.length == baseKeyLength && response.varyCount > 0) useVariantKey(varyNames.ptr, varyNames.length);
   describePass(now, config.maxTtlMs < PASS_MARKER_TTL_MS ? config.maxTtlMs : PASS_MARKER_TTL_MS);
   store.put(meta, parts.set(key.ptr, key.length, 0, 0, 0, 0, 0, 0));
 }

@@ -1,6 +1,7 @@
-// Invalidation after a write (RFC 9111 §4.4): a non-error answer to an unsafe method removes what
-// is stored for its target URI, and for the URIs its Location and Content-Location name when they
-// are on the same host. Through the store's purge, so every variant (and a refresh lease) goes,
+// Invalidation after a write (RFC 9111 §4.4): the answer to an unsafe method removes what is stored
+// for its target URI, and for the URIs its Location and Content-Location name when they are on the
+// same host. Whatever its status: the answer streams (so does an event stream answered to a POST),
+// and an unbuffered status cannot be read; an entry removed after a failed write costs one miss. Through the store's purge, so every variant (and a refresh lease) goes,
 // and with the shared store every instance sees it.
 import { HEADER_KIND_RESPONSE } from "../abi/constants";
 import { Config } from "../config";
@@ -22,20 +23,23 @@ const HTTP_SCHEME = String.UTF8.encode("http:");
 const QUESTION: u8 = 0x3f;
 const KEY_SEPARATOR: u8 = 0x0a;
 
-/** Whether the status is a non-error one, which makes an unsafe method's effect real (§4.4). */
-export function invalidates(status: u32): bool {
-  return status >= 200 && status < 400;
-}
-
 /** Removes the stored responses for the request's URL and the same-host URLs the response names. */
-export function invalidateAfterWrite(store: Store, config: Config): i64 {
-  const request = new PurgeRequest();
+export function invalidateAfterWrite(store: Store, config: Config): void {
+  // The request's URL first, before any further host call that could fail.
+  const own = new PurgeRequest();
   const url = new ArrayBuffer(<i32>keyUrlLength);
   memory.copy(changetype<usize>(url), key.ptr, keyUrlLength);
-  request.urls.push(url);
-  addLocation(request, LOCATION, config);
-  addLocation(request, CONTENT_LOCATION, config);
-  return store.purge(request);
+  own.urls.push(url);
+  store.purge(own);
+  // Then each URL the answer names as soon as it is read: a later failing call loses no more.
+  invalidateNamed(store, LOCATION, config);
+  invalidateNamed(store, CONTENT_LOCATION, config);
+}
+
+function invalidateNamed(store: Store, field: ArrayBuffer, config: Config): void {
+  const named = new PurgeRequest();
+  addLocation(named, field, config);
+  if (named.urls.length > 0) store.purge(named);
 }
 
 /** The length of the key's host part (before its first "\n"). */

@@ -89,6 +89,12 @@ function sameBytes(a: usize, aLen: u32, b: usize, bLen: u32): bool {
   return aLen == bLen && memory.compare(a, b, aLen) == 0;
 }
 
+/** The stored lines as they are, into freshenedHeaders (a 304 that is not about them changes nothing). */
+export function keepHeaders(record: usize): void {
+  freshenedHeaders.reset();
+  freshenedHeaders.appendBytes(recordHeaders(record), recordHeadersLength(record));
+}
+
 /** The stored lines updated with the 304's (storable) lines, into freshenedHeaders. */
 export function freshen(record: usize, notModifiedLines: usize, notModifiedLength: u32): void {
   freshenedHeaders.reset();

@@ -4,12 +4,13 @@
 // body (set_status_code commits the headers).
 import { BODY_KIND_RESPONSE, HEADER_KIND_RESPONSE } from "../abi/constants";
 import { ByteBuffer } from "../host/buffer";
-import { addHeader, readHeaderNames, removeHeader, setHeader, setStatusCode, writeBody } from "../host/http";
+import { addHeader, readHeaderNames, readHeaderValues, removeHeader, setHeader, setStatusCode, writeBody } from "../host/http";
 import { Detail, Forward, appendForward, appendHit, appendNeither } from "../http/cache_status";
 import { nextNul } from "../http/bytes";
 import { lineFits, lineName, lineNameLength, lineNext, lineValue, lineValueLength } from "../http/header_lines";
 import {
-  AGE_FIELD, CACHE_STATUS_FIELD, CONTENT_TYPE_FIELD, NOT_MODIFIED_FIELDS, TEXT_PLAIN, X_CACHE_STATUS_FIELD,
+  AGE_FIELD, CACHE_STATUS_FIELD, CONTENT_TYPE_FIELD, NOT_MODIFIED_FIELDS, SET_COOKIE, SET_COOKIE_FIELD, TEXT_PLAIN,
+  X_CACHE_STATUS_FIELD,
 } from "../http/names";
 
 const value = new ByteBuffer(256);
@@ -75,6 +76,25 @@ export function removeResponseHeaders(): void {
 /** Removes one header of the (buffered) response (lowercase name). */
 export function removeResponseHeader(name: ArrayBuffer): void {
   removeHeader(HEADER_KIND_RESPONSE, changetype<usize>(name), <u32>name.byteLength);
+}
+
+/** The response's Set-Cookie values (NUL-separated) while a stored response replaces its headers. */
+const cookies = new ByteBuffer(256);
+
+/** Keeps the (buffered) response's Set-Cookie values: the client's, never stored. */
+export function saveSetCookies(): void {
+  cookies.reset();
+  readHeaderValues(HEADER_KIND_RESPONSE, changetype<usize>(SET_COOKIE), <u32>SET_COOKIE.byteLength, cookies);
+}
+
+/** Adds back what saveSetCookies kept. */
+export function restoreSetCookies(): void {
+  let start: u32 = 0;
+  while (start < cookies.length) {
+    const end = nextNul(cookies.ptr, start, cookies.length);
+    addNamed(SET_COOKIE_FIELD, cookies.ptr + start, end - start);
+    start = end + 1;
+  }
 }
 
 /** Age (§5.1): the stored response's current age in whole seconds. */

@@ -8,7 +8,8 @@ import { bytesEqual, equalsName, nextNul, toLowerAscii } from "../http/bytes";
 import { appendHeader, appendHost, appendUri } from "../http/cache_key";
 import { parseHttpDate } from "../http/date";
 import {
-  AUTHORIZATION, CACHE_CONTROL, HOST, IF_MODIFIED_SINCE, IF_NONE_MATCH, NO_CACHE_VALUE, PRAGMA, RANGE,
+  ACCEPT, AUTHORIZATION, CACHE_CONTROL, EVENT_STREAM, HOST, IF_MODIFIED_SINCE, IF_NONE_MATCH, NO_CACHE_VALUE, PRAGMA,
+  RANGE, UPGRADE,
 } from "../http/names";
 import { appendVaryValue } from "../http/vary";
 import { Method, RequestFacts } from "../policy/facts";
@@ -51,10 +52,10 @@ function readValues(name: ArrayBuffer): u32 {
   return scratch.length - before;
 }
 
-/** Whether a Pragma value list contains `no-cache` (§5.4), case-insensitively. */
-function containsNoCache(ptr: usize, len: u32): bool {
-  const word = changetype<usize>(NO_CACHE_VALUE);
-  const wordLen = <u32>NO_CACHE_VALUE.byteLength;
+/** Whether a value list contains `word` (lowercase), case-insensitively. */
+function containsWord(ptr: usize, len: u32, lower: ArrayBuffer): bool {
+  const word = changetype<usize>(lower);
+  const wordLen = <u32>lower.byteLength;
   for (let i: u32 = 0; i + wordLen <= len; i++) {
     let j: u32 = 0;
     while (j < wordLen && toLowerAscii(load<u8>(ptr + i + j)) == load<u8>(word + j)) j++;
@@ -84,6 +85,8 @@ export function readRequestDetails(facts: RequestFacts, config: Config): void {
 
   facts.hasAuthorization = nameListed(scratch.ptr, namesLen, AUTHORIZATION);
   facts.hasRange = nameListed(scratch.ptr, namesLen, RANGE);
+  // A WebSocket would wait for its whole answer if buffered on a miss (event streams: see acceptsEventStream).
+  facts.streams = nameListed(scratch.ptr, namesLen, UPGRADE);
   facts.hasIfNoneMatch = nameListed(scratch.ptr, namesLen, IF_NONE_MATCH);
   if (nameListed(scratch.ptr, namesLen, IF_MODIFIED_SINCE)) {
     facts.hasIfModifiedSince = true;
@@ -100,7 +103,7 @@ export function readRequestDetails(facts: RequestFacts, config: Config): void {
   if (!config.ignoreRequestCacheControl && nameListed(scratch.ptr, namesLen, PRAGMA)) {
     const start = scratch.length;
     const len = readValues(PRAGMA);
-    facts.pragmaNoCache = containsNoCache(scratch.ptr + start, len);
+    facts.pragmaNoCache = containsWord(scratch.ptr + start, len, NO_CACHE_VALUE); // §5.4
   }
 
   key.reset();
@@ -122,6 +125,16 @@ export function readRequestDetails(facts: RequestFacts, config: Config): void {
   }
   baseKeyLength = key.length;
   keyHash = xxhash64(key.ptr, key.length);
+}
+
+/**
+ * Whether the client asks for an event stream (Accept: text/event-stream), which must not be
+ * buffered. Read only before buffering a forward, not on every hit.
+ */
+export function acceptsEventStream(): bool {
+  values.reset();
+  readHeaderValues(HEADER_KIND_REQUEST, changetype<usize>(ACCEPT), <u32>ACCEPT.byteLength, values);
+  return containsWord(values.ptr, values.length, EVENT_STREAM);
 }
 
 /** Cuts the key back to `length` bytes (the base key, or a key before a suffix). */

@@ -31,6 +31,8 @@ const connectionTokens = new ByteBuffer(256);
 export const varyNames = new ByteBuffer(256);
 /** The targeted field (RFC 9213) that wins, parsed; swapped into the facts when one is present. */
 let targeted = new CacheControl();
+/** Where a higher-ranked targeted field is parsed before it may replace `targeted`. */
+let candidate = new CacheControl();
 /** Index in config.targetedFields of the field parsed into `targeted`; -1 when none. */
 let targetedRank: i32 = -1;
 
@@ -111,7 +113,7 @@ export function readResponseHead(facts: ResponseFacts, now: i64, config: Config)
     facts.cacheControl = targeted;
     targeted = own;
   }
-  if (facts.cacheControl.droppedFields.length > 0) dropFields(facts.cacheControl.droppedFields);
+  if (facts.cacheControl.droppedFields.length > 0) dropFields(storedHeaders, facts.cacheControl.droppedFields);
 }
 
 /** Rank of a targeted field name in the configuration (earlier wins), or -1. */
@@ -121,12 +123,12 @@ function targetedRankOf(name: usize, nameLen: u32, config: Config): i32 {
   return -1;
 }
 
-/** Removes from storedHeaders the lines a qualified no-cache or private names (NUL-separated, lowercase). */
-function dropFields(dropped: ByteBuffer): void {
-  const lines = storedHeaders.ptr;
-  const end = lines + storedHeaders.length;
-  let read = lines;
-  let write = lines;
+/** Removes from header lines the fields a qualified no-cache or private names (NUL-separated, lowercase). */
+export function dropFields(lines: ByteBuffer, dropped: ByteBuffer): void {
+  const start = lines.ptr;
+  const end = start + lines.length;
+  let read = start;
+  let write = start;
   while (read < end) {
     const nameLen = load<u32>(read);
     const size = LINE_HEAD + nameLen + load<u32>(read, 4);
@@ -136,7 +138,7 @@ function dropFields(dropped: ByteBuffer): void {
     }
     read += size;
   }
-  storedHeaders.length = <u32>(write - lines);
+  lines.length = <u32>(write - start);
 }
 
 /** Whether a NUL-separated lowercase name list holds `name` (any case). */
@@ -234,9 +236,15 @@ function applyField(facts: ResponseFacts, name: usize, nameLen: u32, values: usi
   } else {
     const rank = targetedRankOf(name, nameLen, config);
     if (rank >= 0 && (targetedRank < 0 || rank < targetedRank)) {
-      targeted.reset();
-      // An invalid targeted field is ignored whole (RFC 9213 §2.1): Cache-Control applies.
-      if (targeted.parseTargeted(values, valuesLen)) targetedRank = rank;
+      // An invalid targeted field is ignored whole (RFC 9213 §2.1): the next one, or
+      // Cache-Control, applies. Parsed aside, so that it never wipes a valid one.
+      candidate.reset();
+      if (candidate.parseTargeted(values, valuesLen)) {
+        const previous = targeted;
+        targeted = candidate;
+        candidate = previous;
+        targetedRank = rank;
+      }
     } else if (rank >= 0 && rank == targetedRank) {
       targeted.parseTargeted(values, valuesLen); // a further line of it (stored lines come one by one)
     }

@@ -112,7 +112,7 @@ export class CacheControl {
       const nameStart = i;
       while (i < len) {
         const c = load<u8>(ptr + i);
-        if (c == EQUALS || c == COMMA || c == NUL || isWhitespace(c)) break;
+        if (c == EQUALS || c == COMMA || c == NUL || isWhitespace(c) || (this.strict && c == SEMICOLON)) break;
         i++;
       }
       const nameEnd = i;

@@ -5,6 +5,8 @@ export const CACHE_CONTROL = String.UTF8.encode("cache-control");
 export const PRAGMA = String.UTF8.encode("pragma");
 export const AUTHORIZATION = String.UTF8.encode("authorization");
 export const RANGE = String.UTF8.encode("range");
+export const UPGRADE = String.UTF8.encode("upgrade");
+export const ACCEPT = String.UTF8.encode("accept");
 export const EXPIRES = String.UTF8.encode("expires");
 export const DATE = String.UTF8.encode("date");
 export const AGE = String.UTF8.encode("age");
@@ -25,6 +27,7 @@ export const AGE_FIELD = String.UTF8.encode("Age");
 export const CACHE_STATUS_FIELD = String.UTF8.encode("Cache-Status");
 export const X_CACHE_STATUS_FIELD = String.UTF8.encode("X-Cache-Status");
 export const CONTENT_TYPE_FIELD = String.UTF8.encode("Content-Type");
+export const SET_COOKIE_FIELD = String.UTF8.encode("Set-Cookie");
 export const IF_NONE_MATCH_FIELD = String.UTF8.encode("If-None-Match");
 export const IF_MODIFIED_SINCE_FIELD = String.UTF8.encode("If-Modified-Since");
 
@@ -53,6 +56,7 @@ export const NOT_MODIFIED_FIELDS: ArrayBuffer[] = [
 ];
 
 export const NO_CACHE_VALUE = String.UTF8.encode("no-cache");
+export const EVENT_STREAM = String.UTF8.encode("text/event-stream");
 export const TEXT_PLAIN = String.UTF8.encode("text/plain; charset=utf-8");
 
 // X-Cache-Status values.

@@ -16,6 +16,8 @@ export class RequestFacts {
   pragmaNoCache: bool = false;
   hasAuthorization: bool = false;
   hasRange: bool = false;
+  /** A WebSocket upgrade: never buffered. */
+  streams: bool = false;
   /** False when the URI cannot be keyed (too many query parameters). */
   keyable: bool = true;
   /** The client's own conditionals (RFC 9110 §13.1): passed through, and answered from a fresh entry. */
@@ -42,6 +44,7 @@ export class RequestFacts {
     this.pragmaNoCache = false;
     this.hasAuthorization = false;
     this.hasRange = false;
+    this.streams = false;
     this.keyable = true;
   }
 }

@@ -9,7 +9,7 @@ export const enum RequestDecision {
   BypassMethod,
   /** A method the configuration leaves out (methods). */
   BypassConfig,
-  /** The request cannot be answered from the store (Range, unkeyable URI). */
+  /** The request cannot be answered from the store (Range, unkeyable URI, a stream). */
   BypassRequest,
 }
 
@@ -22,6 +22,6 @@ export function decideRequest(request: RequestFacts, config: Config): RequestDec
   if (method != Method.Get && method != Method.Head) return RequestDecision.BypassMethod;
   if (method == Method.Get && !config.cacheGet) return RequestDecision.BypassConfig;
   if (method == Method.Head && !config.cacheHead) return RequestDecision.BypassConfig;
-  if (request.hasRange || !request.keyable) return RequestDecision.BypassRequest;
+  if (request.hasRange || !request.keyable || request.streams) return RequestDecision.BypassRequest;
   return RequestDecision.Lookup;
 }

@@ -25,6 +25,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import http from "node:http";
 import { request, sleep, startOrigin } from "../../scripts/lib/origin.mjs";
 import { ensureTraefik, ensureWasm, freePort, startTraefik } from "../../scripts/lib/traefik.mjs";
 
@@ -107,6 +108,7 @@ function invRoute(path, onUnsafe = () => ({ status: 200, body: "done" })) {
     return { headers: { "Content-Type": "text/plain" }, ...unsafe[path](r) };
   };
 }
+invRoute("/inv/stream", () => ({ headers: { "Content-Type": "text/event-stream" }, chunks: ["data: first\n\n", "data: last\n\n"], chunkDelay: 1000 }));
 for (const p of ["post", "put", "delete", "patch", "m-search", "purge", "post-303", "variants", "post-500", "post-404", "shared"]) invRoute(`/inv/${p}`);
 unsafe["/inv/put"] = () => ({ status: 201, body: "created" });
 unsafe["/inv/delete"] = () => ({ status: 204 });
@@ -595,12 +597,30 @@ describe("invalidation by unsafe methods", () => {
     assert.equal(origin.count(path), before + 1);
   });
 
-  test("a POST answered 500 or 404 does not invalidate", async () => {
+  test("a POST answered 500 or 404 invalidates too (the answer streams; its status is not read)", async () => {
     for (const [path, status] of [["/inv/post-500", 500], ["/inv/post-404", 404]]) {
-      const body = await warm(path);
+      await warm(path);
       assertMethodBypass(await get(path, { method: "POST", body: "x" }), status);
-      await assertKept(path, body);
+      await assertGone(path);
     }
+  });
+
+  test("an answer to a POST streams: its first event reaches the client a second before the last", async () => {
+    const { status, xCacheStatus, firstMs, endMs } = await new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const req = http.request(traefik.url + "/inv/stream", { method: "POST", agent: false }, (res) => {
+        let firstMs;
+        res.on("data", () => { if (firstMs === undefined) firstMs = performance.now() - t0; });
+        res.on("end", () => resolve({ status: res.statusCode, xCacheStatus: res.headers["x-cache-status"], firstMs, endMs: performance.now() - t0 }));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end("x");
+    });
+    assert.equal(status, 200);
+    assert.equal(xCacheStatus, "BYPASS");
+    assert.ok(endMs >= 900, `the origin takes a second between its two events (${endMs} ms)`);
+    assert.ok(firstMs < endMs - 600, `first event after ${firstMs} ms, end after ${endMs} ms: the answer was held back`);
   });
 
   test("Location and Content-Location on the same host (absolute path, absolute URL, relative reference) are invalidated too", async () => {
@@ -636,7 +656,7 @@ describe("invalidation by unsafe methods", () => {
     assert.deepEqual(kept, []);
   });
 
-  test("Location and Content-Location on another host, or on a failed response, are not invalidated", async () => {
+  test("Location and Content-Location on another host are not invalidated", async () => {
     const e = await warm("/inv/loc/e");
     const f = await warm("/inv/loc/f");
     const g = await warm("/inv/loc/g");
@@ -644,9 +664,10 @@ describe("invalidation by unsafe methods", () => {
     assertMethodBypass(await get("/inv/loc/other-host", { method: "POST", body: "x" }), 201);
     await assertKept("/inv/loc/e", e);
     await assertKept("/inv/loc/f", f);
+    // A failed write's Location is invalidated too: while the answer streams, its status is unknown.
     assertMethodBypass(await get("/inv/loc/err", { method: "POST", body: "x" }), 500);
-    await assertKept("/inv/loc/g", g);
-    await assertKept("/inv/loc/h", h);
+    await assertGone("/inv/loc/g");
+    await assertGone("/inv/loc/h");
   });
 
   test("shared store: a POST through router B removes the entry that router A then misses on", async () => {
