@@ -91,6 +91,7 @@ export class SharedStore extends Store {
   /** Whether the record find() returned came from the front. */
   private foundInFront: bool = false;
   private conflictLogged: bool = false;
+  private foreignLogged: bool = false;
   /** Records that failed their checks and were skipped (torn, overwritten, corrupt). */
   corruptSkipped: u32 = 0;
 
@@ -154,8 +155,12 @@ export class SharedStore extends Store {
           " bytes and this middleware's is " + g.fileSize.toString() + ": starting it afresh. If two middlewares " +
           "share store.shared.path and cacheName, give them the same limit or different cacheNames.");
       }
-    } else if (size > 0) {
-      logWarn("shared store: the file is not a whole store (corrupt, foreign or truncated): starting it afresh");
+    } else if (size > 0 && !this.foreignLogged) {
+      // Once per instance: two plugin versions with different file formats on one volume (a
+      // rolling upgrade) start the file afresh at every look until the old ones are gone.
+      this.foreignLogged = true;
+      logWarn("shared store: the file is not a whole store of this plugin version (corrupt, foreign, truncated " +
+        "or written by another version): starting it afresh");
     }
     return this.empty();
   }
