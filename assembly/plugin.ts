@@ -23,20 +23,25 @@ import {
   STATUS_BYPASS, STATUS_EXPIRED, STATUS_HIT, STATUS_MISS, STATUS_REVALIDATED, STATUS_STALE, STATUS_UPDATING,
 } from "./http/names";
 import {
-  STATUS_NOT_MODIFIED, removeResponseHeader, removeResponseHeaders, restoreSetCookies, saveSetCookies, writeAge, writeConfigurationError,
-  writeForwardStatus, writeGatewayTimeout, writeHitStatus, writeNeitherStatus, writeStatusAndBody, writeStoredHeaders,
+  STATUS_NOT_MODIFIED, removeResponseHeader, removeResponseHeaders, restoreSetCookies, saveSetCookies, writeAge,
+  writeConfigurationError, writeForwardStatus, writeGatewayTimeout, writeHitStatus, writeNeitherStatus, writeStatusAndBody,
+  writeStoredHeaders,
 } from "./exchange/answer";
 import {
-  acceptsEventStream, baseKeyLength, key, keyHash, keyUrlLength, readRequestDetails, readRequestMethod, truncateKey, useVariantKey,
+  acceptsEventStream, baseKeyLength, key, keyHash, keyUrlLength, readRequestDetails, readRequestMethod, truncateKey,
+  useVariantKey,
 } from "./exchange/request";
 import {
   body, dropFields, readLinesFacts, readResponseBody, readResponseHead, storedHeaders, varyNames,
 } from "./exchange/response";
-import { readStoredFacts } from "./cache/entry";
+import { describeMarker, describeResponse, readStoredFacts } from "./cache/entry";
 import { invalidateAfterWrite } from "./cache/invalidate";
 import { claimRefresh } from "./cache/lease";
 import { keepStaleCopy, staleCopy } from "./cache/stale_copy";
-import { addValidators, clientValidatorMatches, keepHeaders, removeClientConditionals, freshen, freshenedHeaders, headResponseDiffers, notModifiedSelects } from "./cache/revalidate";
+import {
+  addValidators, clientValidatorMatches, freshen, freshenedHeaders, headResponseDiffers, keepHeaders, notModifiedSelects,
+  removeClientConditionals,
+} from "./cache/revalidate";
 import { findVariant, isVaryMarker, recordVariant } from "./cache/variants";
 import { Method, RequestFacts, ResponseFacts } from "./policy/facts";
 import {
@@ -45,14 +50,14 @@ import {
 import { RequestDecision, decideRequest } from "./policy/request";
 import { Reuse, isBackendFailure, measured, reuseOf, staleIfErrorAllows } from "./policy/reuse";
 import {
-  NotStorable, allowsAuthorizedReuse, checkStorable, describeNotStorable, hasStorableFreshness, isLastingReason,
+  NotStorable, checkStorable, describeNotStorable, hasStorableFreshness, isLastingReason,
 } from "./policy/storable";
 import { MemoryStore } from "./store/memory";
 import { SharedStore, sharedStoreError } from "./store/shared";
 import {
-  EntryMeta, RECORD_FLAG_AUTHORIZED_OK, RECORD_FLAG_IMMUTABLE, RECORD_FLAG_LEASE, RECORD_FLAG_NO_CACHE,
-  RECORD_FLAG_NO_STALE, RECORD_FLAG_PASS, RECORD_FLAG_VARY, RecordParts, recordBody, recordBodyLength, recordFlags,
-  recordFreshnessLifetime, recordHeaders, recordHeadersLength, recordStatus, recordStoredAt, recordTagCount, recordTags,
+  EntryMeta, RECORD_FLAG_AUTHORIZED_OK, RECORD_FLAG_LEASE, RECORD_FLAG_PASS, RECORD_FLAG_VARY, RecordParts, recordBody,
+  recordBodyLength, recordFlags, recordFreshnessLifetime, recordHeaders, recordHeadersLength, recordStatus, recordStoredAt,
+  recordTagCount, recordTags,
 } from "./store/record";
 import { Store } from "./store/store";
 
@@ -330,8 +335,11 @@ function answerStaleOnError(record: usize, now: i64): bool {
   removeResponseHeaders();
   writeStoredHeaders(recordHeaders(record), recordHeadersLength(record), false);
   writeAge(measured.age / MS_PER_SECOND);
-  if (config.statusHeaders) writeHitStatus(STATUS_STALE, cacheName, ttlSeconds(measured.remaining), Detail.StaleIfError);
-  writeStatusAndBody(recordStatus(record), recordBody(record), recordBodyLength(record), request.method == Method.Head, true);
+  if (config.statusHeaders) {
+    writeHitStatus(STATUS_STALE, cacheName, ttlSeconds(measured.remaining), Detail.StaleIfError);
+  }
+  writeStatusAndBody(recordStatus(record), recordBody(record), recordBodyLength(record), request.method == Method.Head,
+    true);
   return true;
 }
 
@@ -360,7 +368,7 @@ function answerFreshened(copy: usize, now: i64): bool {
     const lifetime = freshnessLifetime(freshened, now, config);
     const explicit = explicitLifetime(freshened, now) != NO_EXPLICIT_FRESHNESS;
     if (checkStorable(request, freshened, config) == NotStorable.No && hasStorableFreshness(freshened, explicit, lifetime)) {
-      describeEntry(freshened, now, correctedInitialAge(freshened, requestTime, now), lifetime);
+      describeResponse(meta, freshened, now, correctedInitialAge(freshened, requestTime, now), lifetime);
       stored = store.put(meta, parts.set(key.ptr, key.length, recordTags(copy), recordTagCount(copy),
         freshenedHeaders.ptr, freshenedHeaders.length, recordBody(copy), recordBodyLength(copy)));
     }
@@ -416,7 +424,7 @@ function storeResponse(responseTime: i64): bool {
   // Responses that vary are stored under their variant key, named by the URL's marker.
   if (response.varyCount > 0) useVariantKey(varyNames.ptr, varyNames.length);
   else truncateKey(baseKeyLength);
-  describeEntry(response, responseTime, correctedInitialAge(response, requestTime, responseTime), lifetime);
+  describeResponse(meta, response, responseTime, correctedInitialAge(response, requestTime, responseTime), lifetime);
   const stored = store.put(meta, parts.set(key.ptr, key.length, responseTags.ptr, responseTagCount,
     storedHeaders.ptr, storedHeaders.length, body.ptr, body.length));
   if (stored && response.varyCount > 0) recordVariant(store, varyNames.ptr, varyNames.length, responseTime);
@@ -429,51 +437,7 @@ function storeResponse(responseTime: i64): bool {
  */
 function rememberToStream(now: i64): void {
   if (key.length == baseKeyLength && response.varyCount > 0) useVariantKey(varyNames.ptr, varyNames.length);
-  describePass(now, config.maxTtlMs < PASS_MARKER_TTL_MS ? config.maxTtlMs : PASS_MARKER_TTL_MS);
+  const lifetime = config.maxTtlMs < PASS_MARKER_TTL_MS ? config.maxTtlMs : PASS_MARKER_TTL_MS;
+  describeMarker(meta, RECORD_FLAG_PASS, now, lifetime, now);
   store.put(meta, parts.set(key.ptr, key.length, 0, 0, 0, 0, 0, 0));
-}
-
-/** The record flags that carry the response's directives to later reuse decisions. */
-function flagsOf(facts: ResponseFacts): u16 {
-  const cc = facts.cacheControl;
-  let flags: u16 = 0;
-  if (allowsAuthorizedReuse(facts)) flags |= RECORD_FLAG_AUTHORIZED_OK;
-  if (cc.noCache) flags |= RECORD_FLAG_NO_CACHE;
-  if (cc.forbidsStale) flags |= RECORD_FLAG_NO_STALE;
-  if (cc.immutable) flags |= RECORD_FLAG_IMMUTABLE;
-  return flags;
-}
-
-@inline function windowSeconds(seconds: i64): u32 {
-  return seconds <= 0 ? 0 : seconds > <i64>U32.MAX_VALUE ? U32.MAX_VALUE : <u32>seconds;
-}
-
-/** Fills `meta` for a response stored under the current key, received at `receivedAt`. */
-function describeEntry(facts: ResponseFacts, receivedAt: i64, initialAge: i64, freshnessLifetime: i64): void {
-  meta.keyHash = keyHash;
-  meta.status = facts.status;
-  meta.flags = flagsOf(facts);
-  meta.storedAt = receivedAt;
-  meta.responseTime = receivedAt;
-  meta.initialAge = initialAge;
-  meta.freshnessLifetime = freshnessLifetime;
-  meta.urlLength = keyUrlLength;
-  meta.version = 0;
-  meta.staleWhileRevalidate = windowSeconds(facts.cacheControl.staleWhileRevalidate);
-  meta.staleIfError = windowSeconds(facts.cacheControl.staleIfError);
-}
-
-/** Fills `meta` for a pass marker. */
-function describePass(now: i64, lifetime: i64): void {
-  meta.keyHash = keyHash;
-  meta.status = 0;
-  meta.flags = RECORD_FLAG_PASS;
-  meta.storedAt = now;
-  meta.responseTime = now;
-  meta.initialAge = 0;
-  meta.freshnessLifetime = lifetime;
-  meta.urlLength = keyUrlLength;
-  meta.version = 0;
-  meta.staleWhileRevalidate = 0;
-  meta.staleIfError = 0;
 }

@@ -6,6 +6,7 @@
 // refreshes (its storedAt), so a lease left over from an earlier refresh never holds back the
 // next one; and it expires, so a refresher that died lets another try.
 import { Store } from "../store/store";
+import { describeMarker } from "./entry";
 import { EntryMeta, RECORD_FLAG_LEASE, RecordParts, recordFlags, recordResponseTime, recordStoredAt, recordVersion } from "../store/record";
 import { appendKeySuffix, key, keyHash, keyUrlLength, truncateKey } from "../exchange/request";
 
@@ -32,17 +33,7 @@ export function claimRefresh(store: Store, entryStoredAt: i64, now: i64): bool {
   const seen = store.find(keyHash, key.ptr, key.length, keyUrlLength);
   let mine = false;
   if (!isLiveLease(seen, entryStoredAt, now)) {
-    meta.keyHash = keyHash;
-    meta.status = 0;
-    meta.flags = RECORD_FLAG_LEASE;
-    meta.storedAt = now;
-    meta.responseTime = entryStoredAt;
-    meta.initialAge = 0;
-    meta.freshnessLifetime = REFRESH_LEASE_MS;
-    meta.urlLength = keyUrlLength;
-    meta.version = 0;
-    meta.staleWhileRevalidate = 0;
-    meta.staleIfError = 0;
+    describeMarker(meta, RECORD_FLAG_LEASE, now, REFRESH_LEASE_MS, entryStoredAt);
     // Only over the lease we saw (expired, or none): of two instances claiming at once, one wins.
     mine = store.claim(meta, parts.set(key.ptr, key.length, 0, 0, 0, 0, 0, 0), seen != 0 ? recordVersion(seen) : 0);
     // Lost, or the store failed: refresh unless someone else now holds the lease (a store that

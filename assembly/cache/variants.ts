@@ -7,6 +7,7 @@
 //   marker body: [u32 namesLength][u32 variantCount][names, padded to 8][u64 variant key hash]...
 import { ByteBuffer } from "../host/buffer";
 import { Store } from "../store/store";
+import { describeMarker } from "./entry";
 import {
   EntryMeta, RECORD_FLAG_VARY, RecordParts, recordBody, recordBodyLength, recordFlags,
 } from "../store/record";
@@ -89,17 +90,7 @@ export function recordVariant(entries: Store, names: usize, namesLen: u32, now: 
   body.length += HASH_SIZE;
   store<u32>(body.ptr, count + 1, 4);
 
-  meta.keyHash = keyHash;
-  meta.status = 0;
-  meta.flags = RECORD_FLAG_VARY;
-  meta.storedAt = now;
-  meta.responseTime = now;
-  meta.initialAge = 0;
-  meta.freshnessLifetime = 0;
-  meta.urlLength = keyUrlLength;
-  meta.version = 0;
-  meta.staleWhileRevalidate = 0;
-  meta.staleIfError = 0;
+  describeMarker(meta, RECORD_FLAG_VARY, now, 0, now);
   entries.put(meta, parts.set(key.ptr, key.length, 0, 0, 0, 0, body.ptr, body.length));
   // Restore the variant key (its suffix is still in the buffer past the base key).
   truncateKey(variantLength);
