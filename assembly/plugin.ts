@@ -134,7 +134,7 @@ let pending = Pending.None;
 let pendingStatus: ArrayBuffer = STATUS_MISS;
 let pendingReason: Forward = Forward.UriMiss;
 let requestTime: i64 = 0;
-/** The key length under which a stale entry was found (0: none): validated, or the stale-if-error fallback. */
+/** The key length of the stale entry being validated (0: none), kept in cache/stale_copy. */
 let staleKeyLength: u32 = 0;
 /** The forwarded request carries the stored response's validators (not the client's own). */
 let askedWithOurs = false;
@@ -206,15 +206,15 @@ export function handleRequest(): u64 {
   if (reuse == Reuse.Fresh) return answerFromStore(record, STATUS_HIT, Detail.None);
   if (reuse == Reuse.Stale) return answerFromStore(record, STATUS_STALE, Detail.MaxStale);
   if (reuse == Reuse.StaleWhileRevalidate) {
-    if (request.cacheControl.onlyIfCached) return answerFromStore(record, STATUS_UPDATING, Detail.StaleWhileRevalidate);
+    const onlyIfCached = request.cacheControl.onlyIfCached;
+    if (onlyIfCached) return answerFromStore(record, STATUS_UPDATING, Detail.StaleWhileRevalidate);
     // A HEAD stores nothing: it would hold the lease without refreshing.
     const refresh = request.method == Method.Get && claimRefresh(store, stored.storedAt, now);
     // The lease's reads and writes may have reused the memory `record` was read into; and
     // another instance may have written anything under the key meanwhile.
     record = store.find(keyHash, key.ptr, key.length, keyUrlLength);
-    if (!isResponseRecord(record) || (request.hasAuthorization && (recordFlags(record) & RECORD_FLAG_AUTHORIZED_OK) == 0)) {
-      return forwardMiss(reason, now);
-    }
+    const authorizedOk = (recordFlags(record) & RECORD_FLAG_AUTHORIZED_OK) != 0;
+    if (!isResponseRecord(record) || (request.hasAuthorization && !authorizedOk)) return forwardMiss(reason, now);
     // Another request (in any instance) refreshes it: this one gets it stale meanwhile.
     if (!refresh) return answerFromStore(record, STATUS_UPDATING, Detail.StaleWhileRevalidate);
   } else if (request.cacheControl.onlyIfCached) {

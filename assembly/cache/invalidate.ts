@@ -1,8 +1,9 @@
 // Invalidation after a write (RFC 9111 §4.4): the answer to an unsafe method removes what is stored
 // for its target URI, and for the URIs its Location and Content-Location name when they are on the
 // same host. Whatever its status: the answer streams (so does an event stream answered to a POST),
-// and an unbuffered status cannot be read; an entry removed after a failed write costs one miss. Through the store's purge, so every variant (and a refresh lease) goes,
-// and with the shared store every instance sees it.
+// and an unbuffered status cannot be read; an entry removed after a failed write costs one miss.
+// Through the store's purge, so every variant (and a refresh lease) goes, and with the shared
+// store every instance sees it.
 import { HEADER_KIND_RESPONSE } from "../abi/constants";
 import { Config } from "../config";
 import { ByteBuffer } from "../host/buffer";

@@ -5,10 +5,12 @@
 // to every instance, and a URL purge removes it with the entry). A lease names the entry it
 // refreshes (its storedAt), so a lease left over from an earlier refresh never holds back the
 // next one; and it expires, so a refresher that died lets another try.
+import { appendKeySuffix, key, keyHash, keyUrlLength, truncateKey } from "../exchange/request";
+import {
+  EntryMeta, RECORD_FLAG_LEASE, RecordParts, recordFlags, recordResponseTime, recordStoredAt, recordVersion,
+} from "../store/record";
 import { Store } from "../store/store";
 import { describeMarker } from "./entry";
-import { EntryMeta, RECORD_FLAG_LEASE, RecordParts, recordFlags, recordResponseTime, recordStoredAt, recordVersion } from "../store/record";
-import { appendKeySuffix, key, keyHash, keyUrlLength, truncateKey } from "../exchange/request";
 
 /** How long a refresh may take before another request may try (the backend's slow answer). */
 export const REFRESH_LEASE_MS: i64 = 10_000;

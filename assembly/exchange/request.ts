@@ -45,6 +45,33 @@ function nameListed(names: usize, namesLen: u32, name: ArrayBuffer): bool {
   return false;
 }
 
+// The request fields the policy looks at, found in one walk over the names (one bit each).
+const SEEN_AUTHORIZATION: u32 = 1;
+const SEEN_RANGE: u32 = 2;
+const SEEN_UPGRADE: u32 = 4;
+const SEEN_IF_NONE_MATCH: u32 = 8;
+const SEEN_IF_MODIFIED_SINCE: u32 = 16;
+const SEEN_CACHE_CONTROL: u32 = 32;
+const SEEN_PRAGMA: u32 = 64;
+const SEEN_FIELDS: ArrayBuffer[] = [AUTHORIZATION, RANGE, UPGRADE, IF_NONE_MATCH, IF_MODIFIED_SINCE, CACHE_CONTROL, PRAGMA];
+
+/** Which of SEEN_FIELDS the request has, as bits (SEEN_FIELDS[i] is bit i). */
+function seenFields(names: usize, namesLen: u32): u32 {
+  let seen: u32 = 0;
+  let start: u32 = 0;
+  while (start < namesLen) {
+    const end = nextNul(names, start, namesLen);
+    for (let i = 0; i < SEEN_FIELDS.length; i++) {
+      if (equalsName(names + start, end - start, unchecked(SEEN_FIELDS[i]))) {
+        seen |= (<u32>1) << i;
+        break;
+      }
+    }
+    start = end + 1;
+  }
+  return seen;
+}
+
 /** Reads the values of one request header into the scratch buffer; returns their length. */
 function readValues(name: ArrayBuffer): u32 {
   const before = scratch.length;
@@ -83,24 +110,25 @@ export function readRequestDetails(facts: RequestFacts, config: Config): void {
   // Header names stay at the start of scratch; values are read after them.
   const namesLen = scratch.length;
 
-  facts.hasAuthorization = nameListed(scratch.ptr, namesLen, AUTHORIZATION);
-  facts.hasRange = nameListed(scratch.ptr, namesLen, RANGE);
+  const seen = seenFields(scratch.ptr, namesLen);
+  facts.hasAuthorization = (seen & SEEN_AUTHORIZATION) != 0;
+  facts.hasRange = (seen & SEEN_RANGE) != 0;
   // A WebSocket would wait for its whole answer if buffered on a miss (event streams: see acceptsEventStream).
-  facts.streams = nameListed(scratch.ptr, namesLen, UPGRADE);
-  facts.hasIfNoneMatch = nameListed(scratch.ptr, namesLen, IF_NONE_MATCH);
-  if (nameListed(scratch.ptr, namesLen, IF_MODIFIED_SINCE)) {
+  facts.streams = (seen & SEEN_UPGRADE) != 0;
+  facts.hasIfNoneMatch = (seen & SEEN_IF_NONE_MATCH) != 0;
+  if ((seen & SEEN_IF_MODIFIED_SINCE) != 0) {
     facts.hasIfModifiedSince = true;
     const start = scratch.length;
     const len = readValues(IF_MODIFIED_SINCE);
     facts.ifModifiedSince = parseHttpDate(scratch.ptr + start, nextNul(scratch.ptr + start, 0, len));
   }
   // ignoreRequestCacheControl: the client's directives are not read at all.
-  if (!config.ignoreRequestCacheControl && nameListed(scratch.ptr, namesLen, CACHE_CONTROL)) {
+  if (!config.ignoreRequestCacheControl && (seen & SEEN_CACHE_CONTROL) != 0) {
     const start = scratch.length;
     const len = readValues(CACHE_CONTROL);
     facts.cacheControl.parse(scratch.ptr + start, len);
   }
-  if (!config.ignoreRequestCacheControl && nameListed(scratch.ptr, namesLen, PRAGMA)) {
+  if (!config.ignoreRequestCacheControl && (seen & SEEN_PRAGMA) != 0) {
     const start = scratch.length;
     const len = readValues(PRAGMA);
     facts.pragmaNoCache = containsWord(scratch.ptr + start, len, NO_CACHE_VALUE); // §5.4
