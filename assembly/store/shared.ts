@@ -53,6 +53,8 @@ const CHECK_EVERY_LOOKUPS: u32 = 32;
  * wrapping u64.
  */
 const MAX_CURSOR: u64 = (<u64>1) << 62;
+/** A record overwritten by a racing writer before it was checked is written once more. */
+const APPEND_ATTEMPTS = 2;
 /** Purge failures: the store could not be read or written. */
 export const PURGE_FAILED: i64 = -1;
 /** Index bytes read or zeroed per call when a purge walks the index. */
@@ -351,30 +353,43 @@ export class SharedStore extends Store {
     const recordBytes = parts.recordSize;
     const total = <u64>ENVELOPE_SIZE + recordBytes;
     if (total > this.maxRecordSize) return false;
-    const cursor = this.currentCursor();
-    if (cursor < 0) return false;
     const g = this.geometry;
-    let position = <u64>cursor;
-    const inLap = position % g.dataSize;
-    if (inLap + total > g.dataSize) position += g.dataSize - inLap; // records never wrap
-    const next = (position + total + ENVELOPE_ALIGN - 1) & ~(ENVELOPE_ALIGN - 1);
-    // Claim the space first: a writer racing us on the same cursor overwrites our bytes or we
-    // its, and the checksums turn the loser into a miss.
-    store<u64>(word, next);
-    if (!writeAt(this.fd, word, 8, CURSOR_OFFSET)) return false;
-    this.cursor = next;
+    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
+      const cursor = this.currentCursor();
+      if (cursor < 0) return false;
+      let position = <u64>cursor;
+      const inLap = position % g.dataSize;
+      if (inLap + total > g.dataSize) position += g.dataSize - inLap; // records never wrap
+      const next = (position + total + ENVELOPE_ALIGN - 1) & ~(ENVELOPE_ALIGN - 1);
+      // Claim the space first. Reading and moving the cursor are two calls (WASI has no
+      // fetch-and-add), so a writer that read the cursor before our claim may write over our
+      // bytes; the check below catches most of those, and the checksums make any other a miss.
+      store<u64>(word, next);
+      if (!writeAt(this.fd, word, 8, CURSOR_OFFSET)) return false;
+      this.cursor = next;
 
-    meta.version = position + 1;
-    const buffer = this.writeBuffer;
-    buffer.reset();
-    buffer.reserve(<u32>total);
-    const envelope = buffer.ptr;
-    writeRecord(envelope + ENVELOPE_SIZE, <u32>recordBytes, meta, parts);
-    store<u64>(envelope, position, 8);
-    store<u64>(envelope, xxhash64(envelope + 8, <u32>total - 8), 0);
-    if (!writeAt(this.fd, envelope, <u32>total, g.dataOffset + position % g.dataSize)) return false;
-    return this.publish(xxhash64(parts.key, meta.urlLength), meta.keyHash, position, <u32>total, next, replaces, exact);
+      meta.version = position + 1;
+      const buffer = this.writeBuffer;
+      buffer.reset();
+      buffer.reserve(<u32>total);
+      const envelope = buffer.ptr;
+      writeRecord(envelope + ENVELOPE_SIZE, <u32>recordBytes, meta, parts);
+      store<u64>(envelope, position, 8);
+      const checksum = xxhash64(envelope + 8, <u32>total - 8);
+      store<u64>(envelope, checksum, 0);
+      const offset = g.dataOffset + position % g.dataSize;
+      if (!writeAt(this.fd, envelope, <u32>total, offset)) return false;
+      const urlHash = xxhash64(parts.key, meta.urlLength);
+      if (!this.publish(urlHash, meta.keyHash, position, <u32>total, next, replaces, exact)) return false;
+      // Still our bytes once published? Otherwise the way names another writer's record (a
+      // miss for every other instance): write ours again, over the way we just published.
+      if (readAt(this.fd, word, 8, offset) == 8 && load<u64>(word) == checksum) return true;
+      replaces = position + 1;
+      exact = true;
+    }
+    return false;
   }
+
 
   /**
    * Names the record in its bucket: in the key's own way (other ways of the key, left by racing

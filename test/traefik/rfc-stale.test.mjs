@@ -240,18 +240,30 @@ after(async () => {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * One request (rarely two) refreshed the stale entry, every other one was UPDATING. Two
+ * instances claiming the refresh lease within the same few microseconds can both win: WASI has
+ * no compare-and-swap (README, docs/shared-store.md; the Go host measures it over hundreds of
+ * bursts of 64). Returns the refreshing answers.
+ */
+function assertRefreshedOnce(rs, path, refreshStatus, seen) {
+  const refreshed = rs.filter((r) => xcs(r) === refreshStatus);
+  const updating = rs.filter((r) => xcs(r) === "UPDATING");
+  assert.ok(refreshed.length >= 1 && refreshed.length <= MAX_REFRESHES, `one ${refreshStatus} (two at most):\n${seen}`);
+  assert.equal(updating.length, rs.length - refreshed.length, `all the others UPDATING:\n${seen}`);
+  assert.equal(origin.count(path), 1 + refreshed.length, `only the refresh reached the origin:\n${seen}`);
+  return refreshed;
+}
+const MAX_REFRESHES = 2;
+
 describe("stale-while-revalidate", () => {
   test("10 concurrent requests on a stale entry, split over two routers: one reaches the slow origin (EXPIRED), nine get the stale body at once (UPDATING); then the new body is a HIT", async () => {
     const path = "/swr/shared";
     assert.equal(origin.count(path), 1);
     const rs = await burst(path, 10, { split: true });
     const seen = rs.map((r, i) => `#${i}${i % 2 ? "(b)" : "(a)"} ${show(r)}`).join("\n");
-    assert.equal(origin.count(path), 2, `exactly one refresh reached the origin:\n${seen}`);
-
-    const expired = rs.filter((r) => xcs(r) === "EXPIRED");
+    const expired = assertRefreshedOnce(rs, path, "EXPIRED", seen);
     const updating = rs.filter((r) => xcs(r) === "UPDATING");
-    assert.equal(expired.length, 1, `one EXPIRED:\n${seen}`);
-    assert.equal(updating.length, 9, `nine UPDATING:\n${seen}`);
     assert.ok(rs.some((r, i) => i % 2 === 1 && xcs(r) === "UPDATING") && rs.some((r, i) => i % 2 === 0 && xcs(r) === "UPDATING"),
       `both routers served UPDATING (the lease is seen across pools):\n${seen}`);
 
@@ -274,32 +286,30 @@ describe("stale-while-revalidate", () => {
       assert.equal(r.text, e.text, show(r));
       assert.match(cacheStatus(r), /^httpcache; hit; ttl=(5[89]|60)$/, show(r));
     }
-    assert.equal(origin.count(path), 2);
+    assert.equal(origin.count(path), 1 + expired.length);
   });
 
   test("the refresh is answered 304: the refreshing client gets REVALIDATED with the stored body, the others UPDATING", async () => {
     const path = "/swr/etag";
     const rs = await burst(path, 6, { split: true });
     const seen = rs.map(show).join("\n");
-    assert.equal(origin.count(path), 2, `one refresh:\n${seen}`);
+    const reval = assertRefreshedOnce(rs, path, "REVALIDATED", seen);
     const refresh = origin.seen(path)[1];
     assert.equal(refresh.headers["if-none-match"], '"e1"', "the refresh is validated with the stored ETag");
-    const reval = rs.filter((r) => xcs(r) === "REVALIDATED");
-    assert.equal(reval.length, 1, seen);
     assert.equal(reval[0].status, 200, show(reval[0]));
     assert.equal(reval[0].text, `${path} v1`, show(reval[0]));
     assert.equal(reval[0].headers["x-refreshed"], "yes", `the 304's headers are merged: ${show(reval[0])}`);
     assert.equal(cacheStatus(reval[0]), "httpcache; fwd=stale; fwd-status=304; stored", show(reval[0]));
-    const updating = rs.filter((r) => xcs(r) === "UPDATING");
-    assert.equal(updating.length, 5, seen);
-    for (const u of updating) assertServedStale(u, { xcache: "UPDATING", detail: "stale-while-revalidate", body: `${path} v1` });
+    for (const u of rs.filter((r) => xcs(r) === "UPDATING")) {
+      assertServedStale(u, { xcache: "UPDATING", detail: "stale-while-revalidate", body: `${path} v1` });
+    }
 
     const h = await viaB(path);
     assert.equal(xcs(h), "HIT", show(h));
     assert.equal(h.text, `${path} v1`);
     assert.equal(h.headers["x-refreshed"], "yes", show(h));
     assert.match(cacheStatus(h), /^httpcache; hit; ttl=(5[89]|60)$/, show(h));
-    assert.equal(origin.count(path), 2);
+    assert.equal(origin.count(path), 1 + reval.length);
   });
 
   test("beyond max-age + stale-while-revalidate the entry is not served stale: EXPIRED, the client waits for the origin", async () => {
@@ -332,22 +342,17 @@ describe("stale-while-revalidate", () => {
     const path = "/ms/plain"; // max-age=1, router with maxStale: 30s
     const rs = await burst(path, 6);
     const seen = rs.map(show).join("\n");
-    assert.equal(origin.count(path), 2, `one refresh:\n${seen}`);
-    const expired = rs.filter((r) => xcs(r) === "EXPIRED");
-    assert.equal(expired.length, 1, seen);
+    const expired = assertRefreshedOnce(rs, path, "EXPIRED", seen);
     assert.match(expired[0].text, /^\/ms\/plain v2 n=\d+$/);
     assert.equal(cacheStatus(expired[0]), "httpcache; fwd=stale; stored", show(expired[0]));
-    const updating = rs.filter((r) => xcs(r) === "UPDATING");
-    assert.equal(updating.length, 5, seen);
-    for (const u of updating) assertServedStale(u, { xcache: "UPDATING", detail: "stale-while-revalidate", body: `${path} v1` });
+    for (const u of rs.filter((r) => xcs(r) === "UPDATING")) assertServedStale(u, { xcache: "UPDATING", detail: "stale-while-revalidate", body: `${path} v1` });
   });
 
   test("maxStale: 30s extends a stale-while-revalidate=1 that is already over", async () => {
     const path = "/ms/short-swr"; // max-age=1, stale-while-revalidate=1, > 2 s old
     const rs = await burst(path, 4);
     const seen = rs.map(show).join("\n");
-    assert.equal(origin.count(path), 2, `one refresh:\n${seen}`);
-    assert.deepEqual(rs.map(xcs).sort(), ["EXPIRED", "UPDATING", "UPDATING", "UPDATING"], seen);
+    assertRefreshedOnce(rs, path, "EXPIRED", seen);
     for (const u of rs.filter((r) => xcs(r) === "UPDATING")) {
       assertServedStale(u, { xcache: "UPDATING", detail: "stale-while-revalidate", body: `${path} v1` });
     }
