@@ -209,7 +209,8 @@ export function handleRequest(): u64 {
     const onlyIfCached = request.cacheControl.onlyIfCached;
     if (onlyIfCached) return answerFromStore(record, STATUS_UPDATING, Detail.StaleWhileRevalidate);
     // A HEAD stores nothing: it would hold the lease without refreshing.
-    const refresh = request.method == Method.Get && claimRefresh(store, stored.storedAt, now);
+    // Nor does an event stream (it is never buffered).
+    const refresh = request.method == Method.Get && !acceptsEventStream() && claimRefresh(store, stored.storedAt, now);
     // The lease's reads and writes may have reused the memory `record` was read into; and
     // another instance may have written anything under the key meanwhile.
     record = store.find(keyHash, key.ptr, key.length, keyUrlLength);
@@ -415,8 +416,10 @@ function storeResponse(responseTime: i64): bool {
   }
   if (reason != NotStorable.No) {
     if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("not stored: " + describeNotStorable(reason));
-    // The request's own headers (Authorization, no-store) say nothing about the next requests.
-    if (isLastingReason(reason, response.status) && !request.hasAuthorization && !request.cacheControl.noStore) {
+    // The request's own headers (Authorization, no-store, conditionals) say nothing about the
+    // next requests; and an error answer never replaces a stored response with a pass marker.
+    const ownDoing = request.hasAuthorization || request.cacheControl.noStore || request.isConditional;
+    if (isLastingReason(reason, response.status) && !ownDoing && !(staleKeyLength > 0 && response.status >= 400)) {
       rememberToStream(responseTime);
     }
     return false;

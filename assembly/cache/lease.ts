@@ -37,10 +37,9 @@ export function claimRefresh(store: Store, entryStoredAt: i64, now: i64): bool {
   if (!isLiveLease(seen, entryStoredAt, now)) {
     describeMarker(meta, RECORD_FLAG_LEASE, now, REFRESH_LEASE_MS, entryStoredAt);
     // Only over the lease we saw (expired, or none): of two instances claiming at once, one wins.
+    // Lost (or a store that cannot be written): stale answers until the window ends, after which
+    // the entry is validated like any stale one.
     mine = store.claim(meta, parts.set(key.ptr, key.length, 0, 0, 0, 0, 0, 0), seen != 0 ? recordVersion(seen) : 0);
-    // Lost, or the store failed: refresh unless someone else now holds the lease (a store that
-    // cannot hold one cannot coordinate, and refreshing beats never refreshing).
-    if (!mine) mine = !isLiveLease(store.find(keyHash, key.ptr, key.length, keyUrlLength), entryStoredAt, now);
   }
   truncateKey(entryKeyLength);
   return mine;

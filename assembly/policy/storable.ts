@@ -45,6 +45,9 @@ export function describeNotStorable(reason: NotStorable): string {
  */
 export function isLastingReason(reason: NotStorable, status: u32): bool {
   if (status >= 500) return false;
+  // Without freshness, a status that could not have had any (412, 429, 401...) is about this
+  // request, not the URL.
+  if (reason == NotStorable.NoFreshness && !isHeuristicallyCacheable(status)) return false;
   switch (reason) {
     case NotStorable.NoStore: case NotStorable.Private: case NotStorable.NoCache:
     case NotStorable.SetCookie: case NotStorable.Vary: case NotStorable.NoFreshness: case NotStorable.TooLarge:

@@ -53,6 +53,8 @@ const CHECK_EVERY_LOOKUPS: u32 = 32;
  * wrapping u64.
  */
 const MAX_CURSOR: u64 = (<u64>1) << 62;
+/** No configuration stores a larger body: maxObjectSize is at most a quarter of store.memory.limit (< 1 GiB). */
+const LARGEST_OBJECT: u64 = 256 << 20;
 /** A record overwritten by a racing writer before it was checked is written once more. */
 const APPEND_ATTEMPTS = 2;
 /** Purge failures: the store could not be read or written. */
@@ -85,6 +87,8 @@ export class SharedStore extends Store {
   private parts: RecordParts = new RecordParts();
   /** The largest envelope this store reads or writes. */
   private maxRecordSize: u64;
+  /** The largest envelope this store accepts when reading. */
+  private maxReadSize: u64;
   /** The cursor as last read, and lookups since. */
   private cursor: u64 = 0;
   private lookupsSinceCheck: u32 = 0;
@@ -108,6 +112,10 @@ export class SharedStore extends Store {
     const byObject = <u64>ENVELOPE_SIZE + maxObjectSize + RECORD_HEAD_ALLOWANCE;
     const byLog = geometry.dataSize / MAX_RECORD_FRACTION;
     this.maxRecordSize = byObject < byLog ? byObject : byLog;
+    // Reading is bounded by what any middleware sharing the file could have written (they may
+    // have another maxObjectSize), not by this one's: their entries are served, not cleared.
+    const byAnyConfig = <u64>ENVELOPE_SIZE + LARGEST_OBJECT + RECORD_HEAD_ALLOWANCE;
+    this.maxReadSize = byAnyConfig < byLog ? byAnyConfig : byLog;
   }
 
   /**
@@ -329,10 +337,10 @@ export class SharedStore extends Store {
     if (read && this.isOurs(control)) {
       this.zeroControlSeen = false;
     } else {
-      // Zeros where the control block should be: most likely another instance emptying the
-      // file right now (truncate, resize, control block). Emptying it again would drop what
+      // Zeros (or a short read) where the control block should be: most likely another
+      // instance emptying the file right now (truncate, resize, control block). Emptying it again would drop what
       // was stored since; so not this time, only if it is still so at the next look.
-      if (read && load<u32>(control) == 0 && !this.zeroControlSeen) {
+      if ((!read || load<u32>(control) == 0) && !this.zeroControlSeen) {
         this.zeroControlSeen = true;
         return -1;
       }
@@ -451,7 +459,7 @@ export class SharedStore extends Store {
   /** Reads and checks the record at `position` (its envelope `length` bytes); 0 when it fails. */
   private readRecord(position: u64, length: u32): usize {
     const g = this.geometry;
-    if (length < ENVELOPE_SIZE + RECORD_HEADER_SIZE || <u64>length > this.maxRecordSize) return 0;
+    if (length < ENVELOPE_SIZE + RECORD_HEADER_SIZE || <u64>length > this.maxReadSize) return 0;
     const buffer = this.readBuffer;
     buffer.reset();
     buffer.reserve(length);
@@ -473,7 +481,7 @@ export class SharedStore extends Store {
     const g = this.geometry;
     const position = entryPositionPlusOne(e) - 1;
     const length = entryLength(e);
-    if (length < ENVELOPE_SIZE + RECORD_HEADER_SIZE || <u64>length > this.maxRecordSize) return 0;
+    if (length < ENVELOPE_SIZE + RECORD_HEADER_SIZE || <u64>length > this.maxReadSize) return 0;
     const buffer = this.readBuffer;
     buffer.reset();
     let want = length < HEAD_READ ? length : HEAD_READ;
