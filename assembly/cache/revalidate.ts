@@ -6,24 +6,24 @@ import { readHeaderValues, removeHeader, setHeader } from "../host/http";
 import { nextNul } from "../http/bytes";
 import { ifNoneMatchMatches, notModifiedSince, strongEtagEquals } from "../http/conditional";
 import { INVALID_DATE, parseHttpDate } from "../http/date";
-import { RequestFacts } from "../policy/facts";
 import { findLine, lineValue, lineValueLength, mergeNotModified } from "../http/header_lines";
 import {
   CONTENT_LENGTH, DATE, ETAG, IF_MODIFIED_SINCE, IF_MODIFIED_SINCE_FIELD, IF_NONE_MATCH, IF_NONE_MATCH_FIELD,
   LAST_MODIFIED,
 } from "../http/names";
+import { RequestFacts } from "../policy/facts";
 import { recordHeaders, recordHeadersLength } from "../store/record";
 
 const values = new ByteBuffer(256);
 /** The client's If-None-Match values (NUL-separated), as last read. */
 const clientIfNoneMatch = new ByteBuffer(256);
+/** The stored header lines freshened by a 304. */
+export const freshenedHeaders = new ByteBuffer(4096);
 
 function readClientIfNoneMatch(): void {
   clientIfNoneMatch.reset();
   readHeaderValues(HEADER_KIND_REQUEST, changetype<usize>(IF_NONE_MATCH), <u32>IF_NONE_MATCH.byteLength, clientIfNoneMatch);
 }
-/** The stored header lines freshened by a 304. */
-export const freshenedHeaders = new ByteBuffer(4096);
 
 function setRequestHeader(name: ArrayBuffer, line: usize): void {
   setHeader(HEADER_KIND_REQUEST, changetype<usize>(name), <u32>name.byteLength, lineValue(line), lineValueLength(line));
