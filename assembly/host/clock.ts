@@ -10,9 +10,3 @@ export function nowMillis(): i64 {
   if (clock_time_get(CLOCK_REALTIME, 1_000_000, timeSlot) != 0) return 0;
   return <i64>(load<u64>(timeSlot) / 1_000_000);
 }
-
-/** Nanoseconds since the Unix epoch (0 when the clock cannot be read): a per-call tiebreaker. */
-export function nowNanos(): u64 {
-  if (clock_time_get(CLOCK_REALTIME, 1, timeSlot) != 0) return 0;
-  return load<u64>(timeSlot);
-}

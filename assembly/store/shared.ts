@@ -19,7 +19,7 @@
 import { logDebug, logEnabled, logError, logWarn } from "../host/log";
 import { LOG_LEVEL_DEBUG } from "../abi/constants";
 import { ByteBuffer } from "../host/buffer";
-import { nowMillis, nowNanos } from "../host/clock";
+import { nowMillis } from "../host/clock";
 import { closeFile, fileSize, findPreopen, isStillNamed, openReadWrite, readAt, setFileSize, writeAt } from "../host/fs";
 import { MemoryStore } from "./memory";
 import { PurgeRequest, matchesPurge } from "./purge";
@@ -55,11 +55,6 @@ const CHECK_EVERY_LOOKUPS: u32 = 32;
 const MAX_CURSOR: u64 = (<u64>1) << 62;
 /** No configuration stores a larger body: maxObjectSize is at most a quarter of store.memory.limit (< 1 GiB). */
 const LARGEST_OBJECT: u64 = 256 << 20;
-/** An instance takes at most this much of the log at once, and at most this fraction of it. */
-const MAX_RESERVE: u64 = 64 * 1024;
-const RESERVE_FRACTION: u64 = 256;
-/** Claims of the cursor differ by up to this many envelope alignments (a clock salt). */
-const CLAIM_SALT: u64 = 64;
 /** A record overwritten by a racing writer before it was checked is written once more. */
 const APPEND_ATTEMPTS = 2;
 /** Purge failures: the store could not be read or written. */
@@ -97,11 +92,6 @@ export class SharedStore extends Store {
   /** The cursor as last read, and lookups since. */
   private cursor: u64 = 0;
   private lookupsSinceCheck: u32 = 0;
-  /** This instance's range of the log: the next free position in it, and its end (0: none). */
-  private reservedNext: u64 = 0;
-  private reservedEnd: u64 = 0;
-  /** How much of the log an instance takes at once (see reserve). */
-  private reserveSize: u64;
   /** An all-zero control block was seen once: another instance may be emptying the file. */
   private zeroControlSeen: bool = false;
   /** Whether the record find() returned came from the front. */
@@ -126,8 +116,6 @@ export class SharedStore extends Store {
     // have another maxObjectSize), not by this one's: their entries are served, not cleared.
     const byAnyConfig = <u64>ENVELOPE_SIZE + LARGEST_OBJECT + RECORD_HEAD_ALLOWANCE;
     this.maxReadSize = byAnyConfig < byLog ? byAnyConfig : byLog;
-    const byFraction = geometry.dataSize / RESERVE_FRACTION;
-    this.reserveSize = byFraction < MAX_RESERVE ? alignEnvelope(byFraction) : MAX_RESERVE;
   }
 
   /**
@@ -375,79 +363,40 @@ export class SharedStore extends Store {
     if (total > this.maxRecordSize) return false;
     const g = this.geometry;
     for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
-      const position = this.reserve(total);
-      if (position < 0) return false;
-      meta.version = <u64>position + 1;
+      const cursor = this.currentCursor();
+      if (cursor < 0) return false;
+      let position = <u64>cursor;
+      const inLap = position % g.dataSize;
+      if (inLap + total > g.dataSize) position += g.dataSize - inLap; // records never wrap
+      const next = (position + total + ENVELOPE_ALIGN - 1) & ~(ENVELOPE_ALIGN - 1);
+      // Claim the space first. Reading and moving the cursor are two calls (WASI has no
+      // fetch-and-add), so a writer that read the cursor before our claim may write over our
+      // bytes; the check below catches most of those, and the checksums make any other a miss.
+      store<u64>(word, next);
+      if (!writeAt(this.fd, word, 8, CURSOR_OFFSET)) return false;
+      this.cursor = next;
+
+      meta.version = position + 1;
       const buffer = this.writeBuffer;
       buffer.reset();
       buffer.reserve(<u32>total);
       const envelope = buffer.ptr;
       writeRecord(envelope + ENVELOPE_SIZE, <u32>recordBytes, meta, parts);
-      store<u64>(envelope, <u64>position, 8);
+      store<u64>(envelope, position, 8);
       const checksum = xxhash64(envelope + 8, <u32>total - 8);
       store<u64>(envelope, checksum, 0);
-      const offset = g.dataOffset + <u64>position % g.dataSize;
+      const offset = g.dataOffset + position % g.dataSize;
       if (!writeAt(this.fd, envelope, <u32>total, offset)) return false;
       const urlHash = xxhash64(parts.key, meta.urlLength);
-      if (!this.publish(urlHash, meta.keyHash, <u64>position, <u32>total, this.cursor, replaces, exact)) return false;
+      if (!this.publish(urlHash, meta.keyHash, position, <u32>total, next, replaces, exact)) return false;
       // Still our bytes once published? Otherwise the way names another writer's record (a
-      // miss for every other instance): write ours again, over the way we just published, in a
-      // range of our own.
+      // miss for every other instance): write ours again, over the way we just published.
       if (readAt(this.fd, word, 8, offset) == 8 && load<u64>(word) == checksum) return true;
-      this.reservedEnd = 0;
-      replaces = <u64>position + 1;
+      replaces = position + 1;
       exact = true;
     }
     return false;
   }
-
-  /**
-   * Log space for a record of `total` bytes: its position, or -1. Instances take the log in
-   * ranges (RESERVE_FRACTION of it, or the record's size when larger) and fill them on their
-   * own, so the shared cursor moves once per range rather than once per record. Reading and
-   * moving the cursor are two calls (WASI has no fetch-and-add): two instances may take the
-   * same range. A few nanoseconds of the clock added to the claim tell them apart; the one
-   * that reads back another's claim takes a new range.
-   */
-  private reserve(total: u64): i64 {
-    const cursor = this.currentCursor();
-    if (cursor < 0) return -1;
-    const g = this.geometry;
-    const start = this.reservedNext;
-    // A range is used while the head of the log is well behind its start plus one lap: its
-    // space holds nothing newer, and its records live on for a while.
-    if (this.reservedEnd > 0 && start + total <= this.reservedEnd && <u64>cursor < start + g.dataSize / 2) {
-      this.reservedNext = alignEnvelope(start + total);
-      return <i64>start;
-    }
-    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
-      const head = attempt == 0 ? <u64>cursor : this.readCursor();
-      if (head == U64.MAX_VALUE) return -1;
-      let position = head;
-      const inLap = position % g.dataSize;
-      if (inLap + total > g.dataSize) position += g.dataSize - inLap; // records never wrap
-      const lapEnd = position - position % g.dataSize + g.dataSize;
-      const size = total > this.reserveSize ? total : this.reserveSize;
-      let end = position + size < lapEnd ? position + size : lapEnd;
-      // The claim differs between instances (a salt from the clock), so a racer's is seen.
-      const claim = alignEnvelope(end) + (nowNanos() % CLAIM_SALT) * ENVELOPE_ALIGN;
-      store<u64>(word, claim);
-      if (!writeAt(this.fd, word, 8, CURSOR_OFFSET)) return -1;
-      this.cursor = claim;
-      if (this.readCursor() != claim) continue; // another instance claimed at the same time
-      this.reservedNext = alignEnvelope(position + total);
-      this.reservedEnd = end;
-      return <i64>position;
-    }
-    this.reservedEnd = 0;
-    return -1;
-  }
-
-  /** The cursor in the file, or U64.MAX_VALUE when it cannot be read. */
-  private readCursor(): u64 {
-    return readAt(this.fd, word, 8, CURSOR_OFFSET) == 8 ? load<u64>(word) : U64.MAX_VALUE;
-  }
-
 
 
   /**
@@ -620,8 +569,4 @@ export class SharedStore extends Store {
     if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("shared store: skipped a torn or corrupt record");
     this.clearWay(this.geometry.bucketOffset(urlHash), <u32>way);
   }
-}
-
-@inline function alignEnvelope(n: u64): u64 {
-  return (n + ENVELOPE_ALIGN - 1) & ~(ENVELOPE_ALIGN - 1);
 }
