@@ -217,12 +217,15 @@ before(async () => {
   await Promise.all(Array.from({ length: 12 }, (_, i) =>
     request(traefik.url + "/__warm", { method: "OPTIONS", headers: i % 2 ? { "X-Router": "b" } : {} })));
 
-  // Store every stale scenario's entry at once, then one sleep.
+  // Store every stale scenario's entry, then one sleep.
   const warm = [
     ...Object.keys(routes).filter((p) => p.startsWith("/swr/") || p.startsWith("/sie/") || p.startsWith("/ms/") || p.startsWith("/siecfg/")),
     "/o2/page",
   ];
-  const rs = await Promise.all(warm.map((p) => get(p)));
+  // One after another: stores racing on the shared log cursor may lose an entry (measured and
+  // documented; TestConcurrentStoresAllReachTheFile covers it), which is not what these tests are about.
+  const rs = [];
+  for (const p of warm) rs.push(await get(p));
   rs.forEach((r, i) => {
     assert.equal(r.status, 200, `warm-up ${warm[i]}: ${show(r)}`);
     assert.equal(xcs(r), "MISS", `warm-up ${warm[i]}: ${show(r)}`);
