@@ -3,8 +3,9 @@
 // is an error naming the key and the value; the plugin then refuses to serve.
 import { LOG_LEVEL_DEBUG, LOG_LEVEL_ERROR, LOG_LEVEL_INFO, LOG_LEVEL_WARN } from "./abi/constants";
 import { JsonKind, JsonValue, parseJson } from "./config/json";
-import { EnvLookup, noEnvironment, readPurge, readTagHeaders } from "./config/purge";
-import { Reader, isToken, isTokenChar } from "./config/reader";
+import { EnvLookup, noEnvironment, readPurge } from "./config/purge";
+import { Reader } from "./config/reader";
+import { isTokenChar } from "./http/bytes";
 
 export { EnvLookup } from "./config/purge";
 
@@ -103,7 +104,7 @@ function isStructuredToken(s: string): bool {
   if (!((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a) || first == 0x2a)) return false;
   for (let i = 1; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (!isTokenChar(c) && c != 0x3a && c != 0x2f) return false;
+    if (!isTokenChar(<u32>c) && c != 0x3a && c != 0x2f) return false;
   }
   return true;
 }
@@ -180,29 +181,7 @@ function readKey(r: Reader, c: Config, v: JsonValue): void {
     for (let i = 0; i < names.length; i++) c.ignoredQueryParams.push(String.UTF8.encode(names[i]));
   }
   const headers = v.get("headers");
-  if (headers !== null) {
-    const names = r.list("key.headers", headers);
-    for (let i = 0; i < names.length; i++) {
-      if (!isToken(names[i])) {
-        r.failItem("key.headers", "header names", names[i]);
-        return;
-      }
-      c.keyHeaders.push(String.UTF8.encode(names[i].toLowerCase()));
-    }
-  }
-}
-
-/** targetedCacheControl: header names in precedence order; an empty list (or null) turns the feature off. */
-function readTargetedFields(r: Reader, c: Config, v: JsonValue): void {
-  const names = r.list("targetedCacheControl", v);
-  c.targetedFields = [];
-  for (let i = 0; i < names.length; i++) {
-    if (!isToken(names[i])) {
-      r.failItem("targetedCacheControl", "header names", names[i]);
-      return;
-    }
-    c.targetedFields.push(String.UTF8.encode(names[i].toLowerCase()));
-  }
+  if (headers !== null) c.keyHeaders = r.headerNames("key.headers", headers);
 }
 
 function readTop(r: Reader, c: Config, root: JsonValue, env: EnvLookup): void {
@@ -273,15 +252,16 @@ function readTop(r: Reader, c: Config, root: JsonValue, env: EnvLookup): void {
   v = root.get("purge");
   if (v !== null) readPurge(r, c, v, env);
   v = root.get("tagHeaders");
-  if (v !== null) readTagHeaders(r, c, v);
+  if (v !== null) c.tagHeaders = r.headerNames("tagHeaders", v);
   v = root.get("keepTagHeaders");
   if (v !== null) c.keepTagHeaders = r.boolean("keepTagHeaders", v);
   v = root.get("ignoreRequestCacheControl");
   if (v !== null) c.ignoreRequestCacheControl = r.boolean("ignoreRequestCacheControl", v);
   v = root.get("heuristicFreshness");
   if (v !== null) c.heuristicFreshness = r.boolean("heuristicFreshness", v);
+  // In precedence order; an empty list (or null) turns the feature off.
   v = root.get("targetedCacheControl");
-  if (v !== null) readTargetedFields(r, c, v);
+  if (v !== null) c.targetedFields = r.headerNames("targetedCacheControl", v);
   v = root.get("maxStale");
   if (v !== null) c.maxStaleMs = r.duration("maxStale", v);
   v = root.get("staleIfError");

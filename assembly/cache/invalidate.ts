@@ -8,7 +8,8 @@ import { HEADER_KIND_RESPONSE } from "../abi/constants";
 import { Config } from "../config";
 import { ByteBuffer } from "../host/buffer";
 import { readHeaderValues } from "../host/http";
-import { nextNul } from "../http/bytes";
+import { QUESTION, nextNul } from "../http/bytes";
+import { KEY_SEPARATOR } from "../http/cache_key";
 import { CONTENT_LOCATION, LOCATION } from "../http/names";
 import { key, keyUrlLength } from "../exchange/request";
 import { Reference, resolveReference } from "../http/reference";
@@ -21,8 +22,6 @@ const resolved = new ByteBuffer(512);
 const targets = new TargetBuilder();
 const SLASH: u8 = 0x2f;
 const HTTP_SCHEME = String.UTF8.encode("http:");
-const QUESTION: u8 = 0x3f;
-const KEY_SEPARATOR: u8 = 0x0a;
 
 /** Removes the stored responses for the request's URL and the same-host URLs the response names. */
 export function invalidateAfterWrite(store: Store, config: Config): void {

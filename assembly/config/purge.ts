@@ -2,7 +2,7 @@
 // tagHeaders. The token may come from the environment (settings.envs), looked up through `env`.
 import { Config } from "../config";
 import { JsonKind, JsonValue } from "./json";
-import { Reader, isToken } from "./reader";
+import { Reader } from "./reader";
 
 /** Looks up an environment variable (the host's WASI environment at run time; a fake in specs). */
 export type EnvLookup = (name: string) => string | null;
@@ -61,16 +61,4 @@ export function readPurge(r: Reader, c: Config, v: JsonValue, env: EnvLookup): v
   if (r.error.length != 0) return;
   c.purgeEnabled = true;
   c.purgeToken = String.UTF8.encode(secret);
-}
-
-export function readTagHeaders(r: Reader, c: Config, v: JsonValue): void {
-  const names = r.list("tagHeaders", v);
-  c.tagHeaders = [];
-  for (let i = 0; i < names.length; i++) {
-    if (!isToken(names[i])) {
-      r.failItem("tagHeaders", "header names", names[i]);
-      return;
-    }
-    c.tagHeaders.push(String.UTF8.encode(names[i].toLowerCase()));
-  }
 }

@@ -1,6 +1,7 @@
 // Reading configuration values: each read checks the value's type and shape and, when it is
 // wrong, records an error naming the key and the value. Shared by every section of config.ts.
 import { JsonKind, JsonValue } from "./json";
+import { isTokenChar } from "../http/bytes";
 import { parseDuration, parseSize } from "./units";
 
 /** Thrown-free error collection: the first error wins. */
@@ -57,6 +58,20 @@ export class Reader {
   }
 
   /** A list of strings; a single string is split on commas (some providers flatten lists). */
+  /** A list of header names (RFC 9110 tokens), lowercased and encoded as the host reports names. */
+  headerNames(key: string, v: JsonValue): ArrayBuffer[] {
+    const names = this.list(key, v);
+    const out: ArrayBuffer[] = [];
+    for (let i = 0; i < names.length; i++) {
+      if (!isToken(names[i])) {
+        this.failItem(key, "header names", names[i]);
+        break;
+      }
+      out.push(String.UTF8.encode(names[i].toLowerCase()));
+    }
+    return out;
+  }
+
   list(key: string, v: JsonValue): string[] {
     const out: string[] = [];
     if (v.kind == JsonKind.Null) return out;
@@ -99,15 +114,9 @@ export class Reader {
   }
 }
 
-export function isTokenChar(c: i32): bool {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) ||
-    c == 0x21 || c == 0x23 || c == 0x24 || c == 0x25 || c == 0x26 || c == 0x27 || c == 0x2a ||
-    c == 0x2b || c == 0x2d || c == 0x2e || c == 0x5e || c == 0x5f || c == 0x60 || c == 0x7c || c == 0x7e;
-}
-
 /** An RFC 9110 token, such as a header name. */
-export function isToken(s: string): bool {
+function isToken(s: string): bool {
   if (s.length == 0) return false;
-  for (let i = 0; i < s.length; i++) if (!isTokenChar(s.charCodeAt(i))) return false;
+  for (let i = 0; i < s.length; i++) if (!isTokenChar(<u32>s.charCodeAt(i))) return false;
   return true;
 }

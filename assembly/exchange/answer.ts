@@ -6,7 +6,7 @@ import { BODY_KIND_RESPONSE, HEADER_KIND_RESPONSE } from "../abi/constants";
 import { ByteBuffer } from "../host/buffer";
 import { addHeader, readHeaderNames, readHeaderValues, removeHeader, setHeader, setStatusCode, writeBody } from "../host/http";
 import { Detail, Forward, appendForward, appendHit, appendNeither } from "../http/cache_status";
-import { nextNul } from "../http/bytes";
+import { equalsIgnoreCase, nextNul } from "../http/bytes";
 import { lineFits, lineName, lineNameLength, lineNext, lineValue, lineValueLength } from "../http/header_lines";
 import {
   AGE_FIELD, CACHE_STATUS_FIELD, CONTENT_TYPE_FIELD, NOT_MODIFIED_FIELDS, SET_COOKIE, SET_COOKIE_FIELD, TEXT_PLAIN,
@@ -35,18 +35,9 @@ export function statusAllowsBody(status: u32): bool {
 /** Whether a 304 carries this field (RFC 9110 §15.4.5: the fields a 200 would have that describe it). */
 function isNotModifiedField(name: usize, nameLen: u32): bool {
   for (let i = 0; i < NOT_MODIFIED_FIELDS.length; i++) {
-    if (equalsNameAnyCase(name, nameLen, unchecked(NOT_MODIFIED_FIELDS[i]))) return true;
+    if (equalsIgnoreCase(name, nameLen, unchecked(NOT_MODIFIED_FIELDS[i]))) return true;
   }
   return false;
-}
-
-function equalsNameAnyCase(name: usize, nameLen: u32, lower: ArrayBuffer): bool {
-  if (nameLen != <u32>lower.byteLength) return false;
-  for (let i: u32 = 0; i < nameLen; i++) {
-    const c = load<u8>(name + i);
-    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) != load<u8>(changetype<usize>(lower) + i)) return false;
-  }
-  return true;
 }
 
 /** Adds stored header lines to the response; for a 304 only the fields that describe the representation. */

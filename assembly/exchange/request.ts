@@ -5,7 +5,7 @@ import { Config } from "../config";
 import { ByteBuffer } from "../host/buffer";
 import { readHeaderNames, readHeaderValues, readMethod, readUri } from "../host/http";
 import { bytesEqual, equalsName, nextNul, toLowerAscii } from "../http/bytes";
-import { appendHeader, appendHost, appendUri } from "../http/cache_key";
+import { KEY_SEPARATOR, appendHeader, appendHost, appendUri } from "../http/cache_key";
 import { parseHttpDate } from "../http/date";
 import {
   ACCEPT, AUTHORIZATION, CACHE_CONTROL, EVENT_STREAM, HOST, IF_MODIFIED_SINCE, IF_NONE_MATCH, NO_CACHE_VALUE, PRAGMA,
@@ -32,7 +32,6 @@ export let keyUrlLength: u32 = 0;
 export let baseKeyLength: u32 = 0;
 /** Values of a request header read after the details (variant keys). */
 const values = new ByteBuffer(1024);
-const KEY_SEPARATOR: u8 = 0x0a;
 const NAME_END: u8 = 0x3a;
 
 function nameListed(names: usize, namesLen: u32, name: ArrayBuffer): bool {

@@ -6,7 +6,9 @@ import { LINE_HEAD, lineFits, lineName, lineNameLength, lineNext, lineValue, lin
 import { ByteBuffer } from "../host/buffer";
 import { readBody, readHeaderNames, readHeaderValues, statusCode } from "../host/http";
 import { parseAge } from "../http/age";
-import { COMMA, bytesEqual, equalsName, isWhitespace, nextNul, parseDeltaSeconds, toLowerAscii, trimmed } from "../http/bytes";
+import {
+  COMMA, bytesEqual, equalsLowercase, equalsName, isWhitespace, nextNul, parseDeltaSeconds, toLowerAscii, trimmed,
+} from "../http/bytes";
 import { parseHttpDate, yearOf } from "../http/date";
 import {
   AGE, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, DATE, ETAG, EXPIRES, HOP_BY_HOP, LAST_MODIFIED, SET_COOKIE, VARY,
@@ -146,11 +148,7 @@ function listsName(list: usize, listLen: u32, name: usize, nameLen: u32): bool {
   let start: u32 = 0;
   while (start < listLen) {
     const end = nextNul(list, start, listLen);
-    if (end - start == nameLen) {
-      let same = true;
-      for (let i: u32 = 0; same && i < nameLen; i++) same = toLowerAscii(load<u8>(name + i)) == load<u8>(list + start + i);
-      if (same) return true;
-    }
+    if (equalsLowercase(name, nameLen, list + start, end - start)) return true;
     start = end + 1;
   }
   return false;

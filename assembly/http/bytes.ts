@@ -27,12 +27,27 @@ export const DELTA_SECONDS_MAX: i64 = 2147483648;
 
 /** Case-insensitive comparison of a slice with a lowercase ASCII constant. */
 export function equalsIgnoreCase(ptr: usize, len: u32, lower: ArrayBuffer): bool {
-  if (len != <u32>lower.byteLength) return false;
-  const other = changetype<usize>(lower);
+  return equalsLowercase(ptr, len, changetype<usize>(lower), <u32>lower.byteLength);
+}
+
+/** Case-insensitive comparison of a slice with a lowercase ASCII slice. */
+export function equalsLowercase(ptr: usize, len: u32, lower: usize, lowerLen: u32): bool {
+  if (len != lowerLen) return false;
   for (let i: u32 = 0; i < len; i++) {
-    if (toLowerAscii(load<u8>(ptr + i)) != load<u8>(other + i)) return false;
+    if (toLowerAscii(load<u8>(ptr + i)) != load<u8>(lower + i)) return false;
   }
   return true;
+}
+
+/** tchar (RFC 9110 §5.6.2): digits, letters and "!#$%&'*+-.^_`|~". */
+export function isTokenChar(c: u32): bool {
+  if ((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a)) return true;
+  switch (c) {
+    case 0x21: case 0x23: case 0x24: case 0x25: case 0x26: case 0x27: case 0x2a:
+    case 0x2b: case 0x2d: case 0x2e: case 0x5e: case 0x5f: case 0x60: case 0x7c: case 0x7e:
+      return true;
+  }
+  return false;
 }
 
 export function bytesEqual(a: usize, aLen: u32, b: usize, bLen: u32): bool {

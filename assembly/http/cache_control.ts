@@ -4,7 +4,7 @@
 // freshness directive makes the response stale (it is remembered as `...Invalid`).
 import { ByteBuffer } from "../host/buffer";
 import {
-  BACKSLASH, COMMA, DQUOTE, EQUALS, NUL, equalsIgnoreCase, isWhitespace, parseDeltaSeconds, toLowerAscii,
+  BACKSLASH, COMMA, DQUOTE, EQUALS, NUL, equalsIgnoreCase, isTokenChar, isWhitespace, parseDeltaSeconds, toLowerAscii,
 } from "./bytes";
 
 const NO_STORE = String.UTF8.encode("no-store");
@@ -262,15 +262,9 @@ function isKeyChar(c: u8, first: bool): bool {
   return !first && ((c >= 0x30 && c <= 0x39) || c == 0x5f || c == 0x2d || c == 0x2e);
 }
 
-/** RFC 8941 sf-token characters after the first (tchar, ":" and "/"). */
+/** RFC 8941 sf-token characters after the first: tchar, ":" and "/". */
 function isSfTokenChar(c: u8): bool {
-  if ((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) return true;
-  switch (c) {
-    case 0x21: case 0x23: case 0x24: case 0x25: case 0x26: case 0x27: case 0x2a: case 0x2b: case 0x2d:
-    case 0x2e: case 0x5e: case 0x5f: case 0x60: case 0x7c: case 0x7e: case 0x3a: case 0x2f:
-      return true;
-  }
-  return false;
+  return isTokenChar(c) || c == 0x3a || c == 0x2f;
 }
 
 /**

@@ -11,7 +11,8 @@ export const MAX_QUERY_PARAMS: u32 = 256;
 // (start, length) of each parameter, relative to the URI.
 const paramSpans = memory.data(<i32>MAX_QUERY_PARAMS * 8);
 
-const KEY_SEPARATOR: u8 = 0x0a; // '\n' never appears in a host, a URI or a header value
+/** Between the key's parts: '\n' never appears in a host, a URI or a header value. */
+export const KEY_SEPARATOR: u8 = 0x0a;
 
 export function appendHost(into: ByteBuffer, ptr: usize, len: u32): void {
   into.reserve(len + 1);

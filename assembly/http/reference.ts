@@ -1,10 +1,10 @@
 // URI references as Location and Content-Location carry them, resolved against the request's path
 // (RFC 3986 §5.2): enough to tell which stored URL a write names (RFC 9111 §4.4).
 import { ByteBuffer } from "../host/buffer";
+import { QUESTION } from "./bytes";
 
 const SLASH: u8 = 0x2f;
 const DOT: u8 = 0x2e;
-const QUESTION: u8 = 0x3f;
 const HASH: u8 = 0x23;
 const COLON: u8 = 0x3a;
 

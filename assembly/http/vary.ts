@@ -5,7 +5,7 @@
 // spellings ("gzip,  br" vs two lines "gzip" + "br") select the same variant.
 // To walk a name list, use nextNul from ./bytes.
 import { ByteBuffer } from "../host/buffer";
-import { BACKSLASH, COMMA, DQUOTE, NUL, SP, isWhitespace, toLowerAscii } from "./bytes";
+import { BACKSLASH, COMMA, DQUOTE, NUL, SP, isTokenChar, isWhitespace, toLowerAscii } from "./bytes";
 
 /** Returned by parseVaryNames for `Vary: *` (never stored). */
 export const VARY_ANY: i32 = -1;
@@ -23,17 +23,6 @@ const LF: u8 = 0x0a;
 const ABSENT_MARK: u8 = 0x01;
 /** Prefix of the variant key component for a request header that is present (even if empty). */
 const PRESENT_MARK: u8 = 0x02;
-
-/** tchar (RFC 9110 §5.6.2): "!#$%&'*+-.^_`|~", digits and letters. */
-function isTokenChar(b: u8): bool {
-  if ((b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a)) return true;
-  switch (b) {
-    case 0x21: case 0x23: case 0x24: case 0x25: case 0x26: case 0x27: case 0x2a:
-    case 0x2b: case 0x2d: case 0x2e: case 0x5e: case 0x5f: case 0x60: case 0x7c: case 0x7e:
-      return true;
-  }
-  return false;
-}
 
 function isToken(ptr: usize, len: u32): bool {
   if (len == 0) return false;

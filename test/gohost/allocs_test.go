@@ -54,19 +54,19 @@ func TestSharedHitPathAllocatesNothingInTheGuest(t *testing.T) {
 	countHitAllocations(t, config, Settings{Mounts: []string{t.TempDir() + ":/cache"}})
 }
 
-func countHitAllocations(t *testing.T, config []byte, settings Settings) {
-	oneInstance(t)
-	wasm, err := os.ReadFile(rtraceWasmPath)
+// rtraceMiddleware runs the rtrace build at path as Traefik would, counting its allocations.
+func rtraceMiddleware(t *testing.T, path string, config []byte, settings Settings) (nethttp.Middleware, *guestAllocations) {
+	t.Helper()
+	wasm, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%s missing (run npm run build): %v", rtraceWasmPath, err)
+		t.Fatalf("%s missing (run npm run build): %v", path, err)
 	}
-	ctx := context.Background()
 	counts := &guestAllocations{}
 	moduleConfig, err := TraefikModuleConfig(settings, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := nethttp.NewMiddleware(ctx, wasm, handler.GuestConfig(config),
+	mw, err := nethttp.NewMiddleware(context.Background(), wasm, handler.GuestConfig(config),
 		handler.ModuleConfig(moduleConfig),
 		handler.Runtime(func(ctx context.Context) (wazero.Runtime, error) {
 			rt := wazero.NewRuntime(ctx)
@@ -75,6 +75,13 @@ func countHitAllocations(t *testing.T, config []byte, settings Settings) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return mw, counts
+}
+
+func countHitAllocations(t *testing.T, config []byte, settings Settings) {
+	oneInstance(t)
+	ctx := context.Background()
+	mw, counts := rtraceMiddleware(t, rtraceWasmPath, config, settings)
 	defer mw.Close(ctx)
 	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "max-age=3600")

@@ -17,10 +17,6 @@ import (
 	"os"
 	"sync/atomic"
 	"testing"
-
-	"github.com/http-wasm/http-wasm-host-go/handler"
-	nethttp "github.com/http-wasm/http-wasm-host-go/handler/nethttp"
-	"github.com/tetratelabs/wazero"
 )
 
 func TestRFCAnswersFromStoreAllocateNothingInTheGuest(t *testing.T) {
@@ -37,25 +33,8 @@ func rfcCountAllocations(t *testing.T, config []byte, settings Settings) {
 	if p := os.Getenv("HTTPCACHE_RTRACE_WASM"); p != "" {
 		path = p // another build, like HTTPCACHE_WASM
 	}
-	wasm, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%s missing (run npm run build): %v", path, err)
-	}
 	ctx := context.Background()
-	counts := &guestAllocations{}
-	moduleConfig, err := TraefikModuleConfig(settings, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mw, err := nethttp.NewMiddleware(ctx, wasm, handler.GuestConfig(config),
-		handler.ModuleConfig(moduleConfig),
-		handler.Runtime(func(ctx context.Context) (wazero.Runtime, error) {
-			rt := wazero.NewRuntime(ctx)
-			return rt, counts.instantiate(ctx, rt)
-		}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	mw, counts := rtraceMiddleware(t, path, config, settings)
 	defer mw.Close(ctx)
 
 	var failing atomic.Bool
