@@ -284,9 +284,11 @@ describe("stale-while-revalidate", () => {
       assert.ok(u.ms < SLOW, `UPDATING is answered without waiting for the refresh: ${show(u)}`);
     }
 
+    // The refreshed body (when two refreshed, the one stored last).
+    const refreshed = expired.map((x) => x.text);
     for (const r of [await get(path), await viaB(path)]) {
       assert.equal(xcs(r), "HIT", show(r));
-      assert.equal(r.text, e.text, show(r));
+      assert.ok(refreshed.includes(r.text), `${show(r)}: want one of ${JSON.stringify(refreshed)}`);
       assert.match(cacheStatus(r), /^httpcache; hit; ttl=(5[89]|60)$/, show(r));
     }
     assert.equal(origin.count(path), 1 + expired.length);
