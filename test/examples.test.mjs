@@ -3,8 +3,11 @@
 // plugin configuration block in it is accepted by the real build/plugin.wasm, as written and in the
 // file provider's all-strings form.
 //
-// The fake host has no file system: blocks with store.shared are run here without it (every other key
-// is checked), and test/traefik/shared.test.mjs runs them whole through the real Traefik with a mount.
+// The fake host has no file system: blocks are run here without their store.shared (every other key
+// is checked; with nothing mounted the plugin keeps entries in memory), and
+// test/traefik/shared.test.mjs runs the shared store through the real Traefik with a mount. Every
+// shipped example mounts a directory into the plugin, and every Middleware in them resolves to a
+// store on it (the directory mounted at /cache, found by the plugin, as README "Configuration" says).
 // As Traefik's kubernetesCRD provider does, "urn:k8s:secret:<name>:<key>" in a Middleware's plugin
 // block is replaced by that key of a Secret of the same file and namespace (or, for one the file tells
 // to create with kubectl rather than ship, a stand-in), and the variables named by purge.tokenEnv are set.
@@ -145,6 +148,43 @@ async function assertAccepted(config, label) {
   assert.equal(again.trap, null, `${label}: guest trapped on the second request: ${again.trap?.message}`);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Which store a plugin block gets, given the guest directories mounted into the plugin (README
+// "Configuration": store.shared false = memory; a path = that directory, which must be mounted;
+// otherwise the mount at /cache, else the only mount, else memory).
+
+const STORE_GUEST = '/cache';
+const DEFAULT_SHARED_LIMIT = '256Mi';
+const DEFAULT_CACHE_NAME = 'httpcache';
+
+function storeOf(cfg, guests, label) {
+  const shared = cfg?.store?.shared;
+  if (shared === false || String(shared).toLowerCase() === 'false') return { memory: 'store.shared: false' };
+  let dir;
+  if (shared && typeof shared === 'object' && shared.path != null) {
+    dir = normDir(shared.path);
+    assert.ok(guests.includes(dir), `${label}: store.shared.path ${shared.path} is not mounted (${JSON.stringify(guests)})`);
+  } else if (guests.includes(STORE_GUEST)) dir = STORE_GUEST;
+  else if (guests.length === 1) dir = guests[0];
+  else return { memory: guests.length ? `several mounts, none at ${STORE_GUEST}` : 'nothing mounted' };
+  // Without store.shared.limit, store.memory.limit is the size of the whole cache (as Hub users mean it).
+  const limit = parseSize(shared?.limit ?? cfg?.store?.memory?.limit ?? DEFAULT_SHARED_LIMIT);
+  return { dir, limit, file: `${cfg?.cacheName ?? DEFAULT_CACHE_NAME}.cache` };
+}
+
+/** Every store file the plugin blocks put on the volume, by file name: its size (which must agree). */
+function storeFiles(configs, guests, label) {
+  const files = new Map();
+  for (const [name, cfg] of configs) {
+    const st = storeOf(cfg, guests, `${label} ${name}`);
+    assert.ok(st.dir, `${label} ${name}: memory only (${st.memory}); every shipped example has a store`);
+    assert.ok(parseSize(cfg.maxObjectSize ?? '1Mi') <= st.limit / 8, `${label} ${name}: maxObjectSize <= the store's size / 8`);
+    if (files.has(st.file)) assert.equal(files.get(st.file), st.limit, `${label} ${name}: middlewares sharing ${st.file} use one size`);
+    files.set(st.file, st.limit);
+  }
+  return files;
+}
+
 const files = walk(EXAMPLES);
 
 test('examples/ has YAML files to check', () => {
@@ -189,12 +229,16 @@ function load(rel) {
   return documents(join(EXAMPLES, rel));
 }
 
-test('static configuration: local plugin named httpcache with the module name; remote variant commented', () => {
+test('static configuration: local plugin named httpcache with the module name and a store directory mounted at /cache; remote variant commented with the same mount', () => {
   const [cfg] = load('traefik.yml');
-  assert.equal(cfg.experimental.localPlugins[PLUGIN_NAME].moduleName, MODULE_NAME);
+  const local = cfg.experimental.localPlugins[PLUGIN_NAME];
+  assert.equal(local.moduleName, MODULE_NAME);
   assert.equal(cfg.experimental.abortOnPluginFailure, true);
+  assert.ok(Array.isArray(local.settings?.mounts) && local.settings.mounts.length > 0, 'settings.mounts is present');
+  assert.ok(local.settings.mounts.map(mountGuest).includes(STORE_GUEST), `a directory is mounted at ${STORE_GUEST}`);
+  assert.ok(!local.settings.mounts.some((m) => mountGuest(m) === STORE_GUEST && /:ro$/.test(m)), 'the store mount is writable');
   const text = readFileSync(join(EXAMPLES, 'traefik.yml'), 'utf8');
-  assert.match(text, /#\s*plugins:\s*\n\s*#\s*httpcache:\s*\n\s*#\s*moduleName: github\.com\/traefik-httpcache\/httpcache\s*\n\s*#\s*version: v\d/);
+  assert.match(text, /#\s*plugins:\s*\n\s*#\s*httpcache:\s*\n\s*#\s*moduleName: github\.com\/traefik-httpcache\/httpcache\s*\n\s*#\s*version: v\d[^\n]*\n\s*#\s*settings:\s*\n\s*#\s*mounts: \[\"[^"]+:\/cache\"\]/);
   assert.ok(cfg.providers.file, 'file provider');
 });
 
@@ -294,22 +338,20 @@ function settingsFlags(values, what) {
   return (values.additionalArguments ?? []).map((a) => re.exec(a)).filter(Boolean).flatMap((m) => m[1].split(','));
 }
 
-test('static + dynamic configuration: store.shared.path is a mounted guest directory, purge.tokenEnv is forwarded, a router serves purge.path', () => {
+test('static + dynamic configuration: every middleware keeps its entries on the mounted directory, purge.tokenEnv is forwarded, a router serves purge.path', () => {
   const [stat] = load('traefik.yml');
   const [dyn] = load('dynamic.yml');
   const settings = stat.experimental.localPlugins[PLUGIN_NAME].settings ?? {};
   const guests = (settings.mounts ?? []).map(mountGuest);
   const { routers, middlewares } = dyn.http;
-  let shared = 0;
+  const configs = Object.entries(middlewares).filter(([, mw]) => mw.plugin?.[PLUGIN_NAME]).map(([name, mw]) => [name, mw.plugin[PLUGIN_NAME]]);
+  assert.ok(configs.length >= 2, 'dynamic.yml has cache middlewares');
+  for (const [name, cfg] of configs) {
+    assert.equal(cfg.store?.shared?.path, undefined, `${name}: relies on the mount (no store.shared.path)`);
+  }
+  storeFiles(configs, guests, 'dynamic.yml');
   let purge = 0;
-  for (const [name, mw] of Object.entries(middlewares)) {
-    const cfg = mw.plugin?.[PLUGIN_NAME];
-    if (!cfg) continue;
-    if (cfg.store?.shared) {
-      shared++;
-      assert.ok(guests.includes(normDir(cfg.store.shared.path)), `${name}: store.shared.path ${cfg.store.shared.path} is not in settings.mounts ${JSON.stringify(settings.mounts)}`);
-      assert.ok(parseSize(cfg.maxObjectSize ?? '1Mi') <= parseSize(cfg.store.shared.limit ?? '256Mi') / 8, `${name}: maxObjectSize <= store.shared.limit / 8`);
-    }
+  for (const [name, cfg] of configs) {
     if (cfg.purge) {
       purge++;
       if (cfg.purge.tokenEnv) assert.ok((settings.envs ?? []).includes(cfg.purge.tokenEnv), `${name}: ${cfg.purge.tokenEnv} is not in settings.envs`);
@@ -318,16 +360,14 @@ test('static + dynamic configuration: store.shared.path is a mounted guest direc
       assert.ok(serving.length > 0, `${name}: no router with Path(\`${path}\`) carries it`);
     }
   }
-  assert.ok(shared >= 1, 'dynamic.yml has a middleware with a shared store');
   assert.ok(purge >= 1, 'dynamic.yml has a middleware with purge');
 });
 
-test('Kubernetes shared store: Middleware with store.shared and a urn:k8s:secret purge token whose Secret is created with kubectl, not shipped; a route serves purge.path; headless Service for fan-out', () => {
+test('Kubernetes purge: Middleware with a urn:k8s:secret purge token whose Secret is created with kubectl, not shipped; a route serves purge.path; headless Service for fan-out', () => {
   const docs = load('kubernetes/shared-store.yaml');
-  const [mw] = byKind(docs, 'Middleware').filter((m) => middlewareConfig(m)?.store?.shared);
-  assert.ok(mw, 'a Middleware with store.shared');
+  const [mw] = byKind(docs, 'Middleware').filter((m) => middlewareConfig(m)?.purge);
+  assert.ok(mw, 'a Middleware with purge');
   const cfg = middlewareConfig(mw);
-  assert.equal(cfg.store.shared.path, '/cache');
   assert.match(cfg.purge.token, /^urn:k8s:secret:[^:]+:[^:]+$/);
   const [, , , secretName, key] = cfg.purge.token.split(':');
   // The token is not shipped: the file says how to create its Secret, in the Middleware's namespace
@@ -348,42 +388,68 @@ test('Kubernetes shared store: Middleware with store.shared and a urn:k8s:secret
   assert.ok(svc.spec.ports.some((p) => p.port === values.ports.web.port && p.targetPort === 'web'), 'the headless Service exposes the web entryPoint port');
 });
 
-function checkSharedValues(values, label, middlewareCfg) {
-  const lp = load('kubernetes/helm-values.yaml')[0].experimental.localPlugins[PLUGIN_NAME];
-  const volumes = values.deployment.additionalVolumes;
-  assert.ok(volumes.some((v) => v.name === lp.volumeName), `${label}: repeats the plugin volume ${lp.volumeName} (Helm replaces lists)`);
-  const mounts = settingsFlags(values, 'mounts');
-  assert.equal(mounts.length, 1, `${label}: one settings.mounts flag in additionalArguments`);
-  const [host, guest] = mounts[0].split(':');
-  assert.equal(normDir(guest), normDir(middlewareCfg.store.shared.path), `${label}: guest side = store.shared.path`);
-  const vm = values.additionalVolumeMounts.find((m) => normDir(m.mountPath) === normDir(host));
-  assert.ok(vm, `${label}: a volume is mounted in the container at ${host}`);
-  const vol = volumes.find((v) => v.name === vm.name);
-  assert.ok(vol, `${label}: volume ${vm.name} is declared`);
-  return vol;
+/** What Helm does with several -f files: maps merged key by key, lists and scalars replaced. */
+function helmMerge(base, overlay) {
+  if (!overlay || typeof overlay !== 'object' || Array.isArray(overlay) || !base || typeof base !== 'object' || Array.isArray(base)) return overlay ?? base;
+  const out = { ...base };
+  for (const [k, v] of Object.entries(overlay)) out[k] = k in base ? helmMerge(base[k], v) : v;
+  return out;
 }
 
-test('Helm values, shared store in an emptyDir: memory medium, sizeLimit a bit above store.shared.limit, mounted and declared in settings.mounts', () => {
-  const [values] = load('kubernetes/helm-values-shared.yaml');
-  const mw = byKind(load('kubernetes/shared-store.yaml'), 'Middleware').find((m) => middlewareConfig(m)?.store?.shared);
-  const cfg = middlewareConfig(mw);
-  const vol = checkSharedValues(values, 'helm-values-shared.yaml', cfg);
-  assert.equal(vol.emptyDir.medium, 'Memory');
-  const limit = parseSize(cfg.store.shared.limit);
+/** The store volume of Helm values: the settings.mounts flag, the container mount and the volume behind it. */
+function storeVolume(values, label) {
+  const lp = values.experimental.localPlugins[PLUGIN_NAME];
+  const volumes = values.deployment.additionalVolumes;
+  assert.ok(volumes.some((v) => v.name === lp.volumeName), `${label}: keeps the plugin volume ${lp.volumeName} (Helm replaces lists)`);
+  const mounts = settingsFlags(values, 'mounts');
+  assert.equal(mounts.length, 1, `${label}: one settings.mounts entry in additionalArguments`);
+  assert.ok((values.additionalArguments ?? []).some((a) => a === `--experimental.localPlugins.${PLUGIN_NAME}.settings.mounts=${mounts[0]}`),
+    `${label}: the flag is --experimental.localPlugins.${PLUGIN_NAME}.settings.mounts=HOST:GUEST`);
+  const [host] = mounts[0].split(':');
+  assert.equal(mountGuest(mounts[0]), STORE_GUEST, `${label}: mounted into the plugin at ${STORE_GUEST}`);
+  assert.ok(!/:ro$/.test(mounts[0]), `${label}: writable`);
+  const vm = (values.additionalVolumeMounts ?? []).find((m) => normDir(m.mountPath) === normDir(host));
+  assert.ok(vm, `${label}: a volume is mounted in the container at ${host}`);
+  assert.ok(!vm.readOnly, `${label}: the container mount is writable`);
+  const vol = volumes.find((v) => v.name === vm.name);
+  assert.ok(vol, `${label}: volume ${vm.name} is declared`);
+  return { vol, guests: mounts.map(mountGuest) };
+}
+
+/** The plugin blocks of every Middleware the Kubernetes examples ship, by file. */
+const K8S_MANIFESTS = ['kubernetes/gateway-api.yaml', 'kubernetes/ingressroute.yaml', 'kubernetes/shared-store.yaml'];
+function k8sMiddlewares(rel) {
+  return byKind(load(rel), 'Middleware').map((m) => [m.metadata.name, middlewareConfig(m)]);
+}
+
+test('Helm values (default): the store on a memory emptyDir with a sizeLimit a bit above the store files, mounted in the container and passed as settings.mounts in additionalArguments', () => {
+  const [values] = load('kubernetes/helm-values.yaml');
+  const { vol, guests } = storeVolume(values, 'helm-values.yaml');
+  assert.equal(vol.emptyDir?.medium, 'Memory', 'a memory emptyDir');
+  assert.ok(vol.emptyDir.sizeLimit, 'with a sizeLimit');
   const sizeLimit = parseSize(vol.emptyDir.sizeLimit);
-  assert.ok(sizeLimit > limit && sizeLimit <= limit * 1.25, `sizeLimit ${vol.emptyDir.sizeLimit} vs store.shared.limit ${cfg.store.shared.limit}`);
+  // Each manifest is applied alone (they are alternatives): its store files must fit, a bit below the sizeLimit.
+  for (const rel of K8S_MANIFESTS) {
+    const files = storeFiles(k8sMiddlewares(rel), guests, rel);
+    for (const [, cfg] of k8sMiddlewares(rel)) assert.equal(cfg.store?.shared?.path, undefined, `${rel}: relies on the mount (no store.shared.path)`);
+    const total = [...files.values()].reduce((a, b) => a + b, 0);
+    assert.ok(sizeLimit > total && sizeLimit <= total * 1.25, `${rel}: sizeLimit ${vol.emptyDir.sizeLimit} vs ${total / 2 ** 20}Mi of store files`);
+  }
   assert.ok(parseSize(values.resources.limits.memory) >= sizeLimit + parseSize('256Mi'), 'a memory emptyDir counts against the memory limit');
 });
 
-test('Helm values, shared store on a PersistentVolumeClaim: the claim exists in Traefik namespace, ReadWriteMany for several replicas, big enough', () => {
-  const [values] = load('kubernetes/helm-values-shared-pvc.yaml');
-  const mw = byKind(load('kubernetes/shared-store.yaml'), 'Middleware').find((m) => middlewareConfig(m)?.store?.shared);
-  const cfg = middlewareConfig(mw);
-  const vol = checkSharedValues(values, 'helm-values-shared-pvc.yaml', cfg);
+test('Helm values, store on a PersistentVolumeClaim (on top of the default): same volume name, mount and flag; the claim exists in Traefik namespace, ReadWriteMany for several replicas, big enough', () => {
+  const [base] = load('kubernetes/helm-values.yaml');
+  const [overlay] = load('kubernetes/helm-values-shared-pvc.yaml');
+  const values = helmMerge(base, overlay);
+  const { vol, guests } = storeVolume(values, 'helm-values.yaml + helm-values-shared-pvc.yaml');
   const [pvc] = byKind(load('kubernetes/shared-store-pvc.yaml'), 'PersistentVolumeClaim');
-  assert.equal(vol.persistentVolumeClaim.claimName, pvc.metadata.name);
+  assert.equal(vol.persistentVolumeClaim?.claimName, pvc.metadata.name);
+  assert.equal(vol.emptyDir, undefined, 'the claim replaces the emptyDir');
   assert.equal(pvc.metadata.namespace, 'traefik');
   if ((values.deployment.replicas ?? 1) > 1) assert.ok(pvc.spec.accessModes.includes('ReadWriteMany'), 'several replicas need ReadWriteMany');
-  assert.ok(parseSize(pvc.spec.resources.requests.storage) > parseSize(cfg.store.shared.limit), 'the claim holds the store file');
+  const files = storeFiles(k8sMiddlewares('kubernetes/shared-store.yaml'), guests, 'shared-store.yaml');
+  const total = [...files.values()].reduce((a, b) => a + b, 0);
+  assert.ok(parseSize(pvc.spec.resources.requests.storage) > total, 'the claim holds the store files');
   assert.equal(values.podSecurityContext.fsGroup, 65532, 'the volume is writable by the Traefik user');
 });
