@@ -37,9 +37,19 @@ export declare function fd_close(fd: u32): u16;
 @external("wasi_snapshot_preview1", "fd_filestat_set_size")
 export declare function fd_filestat_set_size(fd: u32, size: u64): u16;
 
+@external("wasi_snapshot_preview1", "path_create_directory")
+export declare function path_create_directory(dirFd: u32, path: usize, pathLen: u32): u16;
+
+@external("wasi_snapshot_preview1", "path_unlink_file")
+export declare function path_unlink_file(dirFd: u32, path: usize, pathLen: u32): u16;
+
 export const ERRNO_SUCCESS: u16 = 0;
 export const PREOPEN_TYPE_DIR: u8 = 0;
+export const ERRNO_EXIST: u16 = 20;
+export const ERRNO_NOENT: u16 = 44;
 export const OFLAGS_CREAT: u16 = 1;
+/** With OFLAGS_CREAT: fail with EEXIST when the file exists (WASI's one atomic file operation). */
+export const OFLAGS_EXCL: u16 = 4;
 export const RIGHT_FD_READ: u64 = 1 << 1;
 /** fd_pread and fd_pwrite need it besides read and write (wazero does not check rights). */
 export const RIGHT_FD_SEEK: u64 = 1 << 2;
@@ -48,3 +58,5 @@ export const RIGHT_FD_FILESTAT_GET: u64 = 1 << 21;
 export const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
 export const FILESTAT_SIZE_OFFSET: u32 = 32;
 export const FILESTAT_INODE_OFFSET: u32 = 8;
+/** Last data modification, ns since the Unix epoch. */
+export const FILESTAT_MTIM_OFFSET: u32 = 48;

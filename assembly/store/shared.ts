@@ -2,15 +2,20 @@
 // and writes at once, with no locks (WASI has none). See docs/shared-store.md for the design and
 // the measurements behind it; shared_layout.ts for the bytes.
 //
-// Why it is safe without locks:
+// No store is lost to another and no two records share a position (a version), with WASI's one
+// atomic file operation (creating a file with O_CREAT|O_EXCL) and no waiting on the common path:
+// - each instance writes its records into extents of the log it claimed for itself
+//   (shared_extents.ts), so no other writer ever writes over them;
+// - a record is named in its URL's index bucket under that bucket's lock (shared_lock.ts), so
+//   two stores into one bucket never write over each other's way.
+// Readers take no lock:
 // - a record is written by ONE fd_pwrite of one buffer, which Linux never interleaves with
 //   another, and published afterwards by one 32-byte index entry write;
 // - reads are not atomic against writes (torn reads are frequent on tmpfs), so everything read
 //   is checked: the index entry's check word, then the envelope's position and checksum, then
 //   the full key. Anything that fails is a miss, never an answer;
-// - two writers of one key each write a whole record; the index names one or the other;
 // - a purge clears index ways; anything that would name an entry again (a second chance) first
-//   checks that its way still names the version it read.
+//   checks, under the lock, that its way still names the version it read.
 //
 // Coherence with the per-instance memory front: every lookup reads the key's bucket from the
 // file, and the front's copy is used only when it is the very version the bucket names. Versions
@@ -20,7 +25,9 @@ import { logDebug, logEnabled, logError, logWarn } from "../host/log";
 import { LOG_LEVEL_DEBUG } from "../abi/constants";
 import { ByteBuffer } from "../host/buffer";
 import { nowMillis } from "../host/clock";
-import { closeFile, fileSize, findPreopen, isStillNamed, openReadWrite, readAt, setFileSize, writeAt } from "../host/fs";
+import {
+  closeFile, ensureDirectory, fileSize, findPreopen, isStillNamed, openReadWrite, readAt, setFileSize, writeAt,
+} from "../host/fs";
 import { MemoryStore } from "./memory";
 import { PurgeRequest, matchesPurge } from "./purge";
 import {
@@ -28,9 +35,12 @@ import {
   recordKeyLength, recordTagCount, recordUrlLength, recordVersion, writeRecord,
 } from "./record";
 import {
-  BUCKET_SIZE, CONTROL_SIZE, CURSOR_OFFSET, ENTRY_SIZE, ENVELOPE_ALIGN, ENVELOPE_SIZE, Geometry, WAYS,
+  BUCKET_SIZE, CONTROL_HEAD_END, CONTROL_SIZE, ENTRY_SIZE, ENVELOPE_ALIGN, ENVELOPE_SIZE, EXTENT_SIZE, Geometry, WAYS,
   encodeEntry, entryIsValid, entryKeyHash, entryLength, entryPositionPlusOne, entryUrlHash,
 } from "./shared_layout";
+import { ExtentClaims } from "./shared_extents";
+import { LockAttempt, StoreLock } from "./shared_lock";
+import { markerDirectory } from "./shared_names";
 import { Store } from "./store";
 import { xxhash64 } from "./xxhash64";
 
@@ -55,8 +65,15 @@ const CHECK_EVERY_LOOKUPS: u32 = 32;
 const MAX_CURSOR: u64 = (<u64>1) << 62;
 /** No configuration stores a larger body: maxObjectSize is at most a quarter of store.memory.limit (< 1 GiB). */
 const LARGEST_OBJECT: u64 = 256 << 20;
-/** A record overwritten by a racing writer before it was checked is written once more. */
-const APPEND_ATTEMPTS = 2;
+/**
+ * How long a writer waits for a bucket's lock before it gives up (the change is then dropped). A
+ * hold is two file calls; a holder that died is superseded once its lock file is LOCK_STALE_MS old.
+ */
+const LOCK_WAIT_MS: i64 = 2000;
+/** Emptying the file moves the head on by at least this much (claim files near the old head are removed). */
+const EMPTY_HEAD_JUMP: u64 = 1024 * EXTENT_SIZE;
+/** An extent this close to the log's tail (in fractions of the log) is not written into any more. */
+const EXTENT_RETIRE_DIVISOR: u64 = 4;
 /** Purge failures: the store could not be read or written. */
 export const PURGE_FAILED: i64 = -1;
 /** Index bytes read or zeroed per call when a purge walks the index. */
@@ -64,10 +81,10 @@ const INDEX_CHUNK: u32 = 64 * 1024;
 /** A record's head (header, key, tags) is read in one go when it is at most this long. */
 const HEAD_READ: u32 = 4096;
 
-// Fixed scratch: one bucket, one entry to write, the cursor word, and the control block.
+// Fixed scratch: one bucket, one entry to write, and the control block.
 const bucket = memory.data(<i32>BUCKET_SIZE);
 const entryOut = memory.data(<i32>ENTRY_SIZE);
-const word = memory.data(8);
+const wayAgain = memory.data(<i32>ENTRY_SIZE);
 const control = memory.data(<i32>CONTROL_SIZE);
 
 /** Why open() failed (empty when it did not). */
@@ -82,15 +99,22 @@ export class SharedStore extends Store {
   /** Records read from the file (one at a time), and records being written. */
   private readBuffer: ByteBuffer = new ByteBuffer(16 * 1024);
   private writeBuffer: ByteBuffer = new ByteBuffer(16 * 1024);
+  /** A purge's index chunk as scanned, and the ways in it to clear. */
   private chunk: usize = 0;
+  private toClear: u32[] = [];
   private meta: EntryMeta = new EntryMeta();
   private parts: RecordParts = new RecordParts();
   /** The largest envelope this store reads or writes. */
   private maxRecordSize: u64;
   /** The largest envelope this store accepts when reading. */
   private maxReadSize: u64;
-  /** The cursor as last read, and lookups since. */
+  /** The log head as last read (or as this instance's own claims moved it), and lookups since. */
   private cursor: u64 = 0;
+  /** The extents this instance claimed and fills: [extentStart, extentEnd), next free at extentNext. */
+  private extentStart: u64 = 0;
+  private extentNext: u64 = 0;
+  private extentEnd: u64 = 0;
+  private claims: ExtentClaims;
   private lookupsSinceCheck: u32 = 0;
   /** An all-zero control block was seen once: another instance may be emptying the file. */
   private zeroControlSeen: bool = false;
@@ -98,13 +122,18 @@ export class SharedStore extends Store {
   private foundInFront: bool = false;
   private conflictLogged: bool = false;
   private foreignLogged: bool = false;
+  private lock: StoreLock;
   /** Records that failed their checks and were skipped (torn, overwritten, corrupt). */
   corruptSkipped: u32 = 0;
+  /** Changes given up because a bucket's lock could not be taken in LOCK_WAIT_MS, or no extent claimed. */
+  lockFailures: u32 = 0;
 
-  private constructor(dirFd: i32, name: ArrayBuffer, fd: i32, geometry: Geometry, maxObjectSize: u64, front: MemoryStore) {
+  private constructor(dirFd: i32, fileName: string, fd: i32, geometry: Geometry, maxObjectSize: u64, front: MemoryStore) {
     super();
     this.dirFd = dirFd;
-    this.name = name;
+    this.name = String.UTF8.encode(fileName);
+    this.lock = new StoreLock(dirFd, fileName);
+    this.claims = new ExtentClaims(dirFd, fileName);
     this.fd = fd;
     this.geometry = geometry;
     this.front = front;
@@ -137,8 +166,14 @@ export class SharedStore extends Store {
         "and writing (WASI errno " + (-fd).toString() + "; a \":ro\" mount answers 52)";
       return null;
     }
+    if (!ensureDirectory(dirFd, String.UTF8.encode(markerDirectory(name)))) {
+      sharedStoreError = "key \"store.shared.path\": cannot create the directory \"" + directory + "/" +
+        markerDirectory(name) + "\" (is the mount writable?)";
+      closeFile(fd);
+      return null;
+    }
     const geometry = Geometry.forLimit(limit);
-    const store = new SharedStore(dirFd, fileName, fd, geometry, maxObjectSize, front);
+    const store = new SharedStore(dirFd, name, fd, geometry, maxObjectSize, front);
     if (!store.adopt()) {
       sharedStoreError = "key \"store.shared.path\": cannot size \"" + directory + "/" + name + "\" to " +
         limit.toString() + " bytes (is the volume full?)";
@@ -177,7 +212,7 @@ export class SharedStore extends Store {
 
   /** Whether the control block at `p` is an intact one of our geometry, with a sane cursor. */
   private isOurs(p: usize): bool {
-    return this.geometry.matches(p) && load<u64>(p, <usize>CURSOR_OFFSET) < MAX_CURSOR;
+    return this.geometry.matches(p) && Geometry.headOf(p) < MAX_CURSOR;
   }
 
   /**
@@ -187,23 +222,28 @@ export class SharedStore extends Store {
   private empty(): bool {
     const g = this.geometry;
     // Log positions are versions, and memory fronts trust a matching version: they must never
-    // repeat. The cursor goes on past where it was, and past the clock (in ms << 20, far ahead
-    // of any position written before), for a file that lost its control block.
-    let cursor = this.cursor;
-    const head = <u32>CURSOR_OFFSET + 8;
-    if (readAt(this.fd, control, head, 0) == <i64>head && Geometry.isIntact(control)) {
-      const previous = load<u64>(control, <usize>CURSOR_OFFSET);
-      if (previous > cursor && previous < MAX_CURSOR) cursor = previous;
+    // repeat. The head goes on past where it was (far enough that no claim file near the old
+    // head matters), and past the clock (in ms << 20, far ahead of any position written before),
+    // for a file that lost its control block.
+    let previous = this.cursor;
+    if (readAt(this.fd, control, CONTROL_HEAD_END, 0) == <i64>CONTROL_HEAD_END && Geometry.isIntact(control)) {
+      const read = Geometry.headOf(control);
+      if (read > previous && read < MAX_CURSOR) previous = read;
     }
+    let head = previous;
     const byClock = <u64>nowMillis() << 20;
-    if (byClock > cursor) cursor = byClock;
-    cursor = (cursor + g.dataSize + ENVELOPE_ALIGN - 1) & ~(ENVELOPE_ALIGN - 1);
+    if (byClock > head) head = byClock;
+    const jump = g.dataSize > EMPTY_HEAD_JUMP ? g.dataSize : EMPTY_HEAD_JUMP;
+    head = (head + jump + EXTENT_SIZE - 1) / EXTENT_SIZE * EXTENT_SIZE;
     if (!setFileSize(this.fd, 0) || !setFileSize(this.fd, g.fileSize)) return false;
     memory.fill(control, 0, <usize>CONTROL_SIZE);
     g.encode(control);
-    store<u64>(control, cursor, <usize>CURSOR_OFFSET);
-    this.cursor = cursor;
-    return writeAt(this.fd, control, <u32>CONTROL_SIZE, 0);
+    Geometry.setHead(control, head);
+    this.cursor = head;
+    this.extentEnd = 0; // this instance's extent is behind the new head: claim anew
+    if (!writeAt(this.fd, control, <u32>CONTROL_SIZE, 0)) return false;
+    if (previous > 0) this.claims.forget(previous);
+    return true;
   }
 
   /** Records in this instance's memory front (the file's own count would need a scan). */
@@ -278,14 +318,17 @@ export class SharedStore extends Store {
   /** Clears the ways naming the key (by its hash) in the URL's bucket. */
   private clearKeyWays(keyHash: u64, urlHash: u64): bool {
     const offset = this.geometry.bucketOffset(urlHash);
-    if (!this.readBucket(offset)) return false;
+    if (!this.lockBucket(offset)) return false;
     let removed = false;
-    for (let w: u32 = 0; w < WAYS; w++) {
-      const e = bucket + <usize>w * ENTRY_SIZE;
-      if (entryIsValid(e) && entryUrlHash(e) == urlHash && entryKeyHash(e) == keyHash) {
-        removed = this.clearWay(offset, w) || removed;
+    if (this.readBucket(offset)) {
+      for (let w: u32 = 0; w < WAYS; w++) {
+        const e = bucket + <usize>w * ENTRY_SIZE;
+        if (entryIsValid(e) && entryUrlHash(e) == urlHash && entryKeyHash(e) == keyHash) {
+          removed = this.clearWay(offset, w) || removed;
+        }
       }
     }
+    this.unlockBucket();
     return removed;
   }
 
@@ -332,7 +375,7 @@ export class SharedStore extends Store {
       closeFile(this.fd);
       this.fd = fd;
     }
-    const size = <u32>CURSOR_OFFSET + 8;
+    const size = CONTROL_HEAD_END;
     const read = readAt(this.fd, control, size, 0) == <i64>size;
     if (read && this.isOurs(control)) {
       this.zeroControlSeen = false;
@@ -347,65 +390,96 @@ export class SharedStore extends Store {
       this.zeroControlSeen = false;
       if (!this.adopt()) return -1;
     }
-    const cursor = load<u64>(control, <usize>CURSOR_OFFSET); // adopt() leaves its control block there
-    this.cursor = cursor;
-    return <i64>cursor;
+    const head = Geometry.headOf(control); // adopt() leaves its control block there
+    // Our own claims may be ahead of a head word someone else wrote over: never go back.
+    if (head > this.cursor) this.cursor = head;
+    return <i64>this.cursor;
   }
 
   /**
-   * Writes a record at the log's head and names it in the index; sets meta.version. With
-   * `replaces` (a version), only if the key's way still names that version when it publishes;
+   * Takes the lock of the bucket at `bucketOffset`, waiting up to LOCK_WAIT_MS for a live holder
+   * (two writers meet there only when they store into one bucket at once).
+   */
+  private lockBucket(bucketOffset: u64): bool {
+    const id = (bucketOffset - this.geometry.indexOffset) / <u64>BUCKET_SIZE;
+    const deadline = nowMillis() + LOCK_WAIT_MS;
+    let attempt = LockAttempt.Busy;
+    let now: i64 = 0;
+    do {
+      now = nowMillis();
+      attempt = this.lock.take(id, now);
+    } while (attempt == LockAttempt.Busy && now < deadline);
+    if (attempt == LockAttempt.Taken) return true;
+    this.lockFailures++;
+    if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("shared store: a bucket's lock could not be taken; the change is dropped");
+    return false;
+  }
+
+  private unlockBucket(): void {
+    this.lock.release();
+  }
+
+  /**
+   * Writes a record in this instance's extent of the log and names it in the index; sets
+   * meta.version. With `replaces` (a version), only if the key's way still names that version;
    * with `exact`, also `replaces` 0 is checked: only if no way names the key.
    */
   private append(meta: EntryMeta, parts: RecordParts, replaces: u64, exact: bool = false): bool {
     const recordBytes = parts.recordSize;
     const total = <u64>ENVELOPE_SIZE + recordBytes;
     if (total > this.maxRecordSize) return false;
+    if (this.currentCursor() < 0) return false;
+    const position = this.reserve(total);
+    if (position < 0) return false;
     const g = this.geometry;
-    for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
-      const cursor = this.currentCursor();
-      if (cursor < 0) return false;
-      let position = <u64>cursor;
-      const inLap = position % g.dataSize;
-      if (inLap + total > g.dataSize) position += g.dataSize - inLap; // records never wrap
-      const next = (position + total + ENVELOPE_ALIGN - 1) & ~(ENVELOPE_ALIGN - 1);
-      // Claim the space first. Reading and moving the cursor are two calls (WASI has no
-      // fetch-and-add), so a writer that read the cursor before our claim may write over our
-      // bytes; the check below catches most of those, and the checksums make any other a miss.
-      store<u64>(word, next);
-      if (!writeAt(this.fd, word, 8, CURSOR_OFFSET)) return false;
-      this.cursor = next;
-
-      meta.version = position + 1;
-      const buffer = this.writeBuffer;
-      buffer.reset();
-      buffer.reserve(<u32>total);
-      const envelope = buffer.ptr;
-      writeRecord(envelope + ENVELOPE_SIZE, <u32>recordBytes, meta, parts);
-      store<u64>(envelope, position, 8);
-      const checksum = xxhash64(envelope + 8, <u32>total - 8);
-      store<u64>(envelope, checksum, 0);
-      const offset = g.dataOffset + position % g.dataSize;
-      if (!writeAt(this.fd, envelope, <u32>total, offset)) return false;
-      const urlHash = xxhash64(parts.key, meta.urlLength);
-      if (!this.publish(urlHash, meta.keyHash, position, <u32>total, next, replaces, exact)) return false;
-      // Still our bytes once published? Otherwise the way names another writer's record (a
-      // miss for every other instance): write ours again, over the way we just published.
-      if (readAt(this.fd, word, 8, offset) == 8 && load<u64>(word) == checksum) return true;
-      replaces = position + 1;
-      exact = true;
-    }
-    return false;
+    meta.version = <u64>position + 1;
+    const buffer = this.writeBuffer;
+    buffer.reset();
+    buffer.reserve(<u32>total);
+    const envelope = buffer.ptr;
+    writeRecord(envelope + ENVELOPE_SIZE, <u32>recordBytes, meta, parts);
+    store<u64>(envelope, <u64>position, 8);
+    store<u64>(envelope, xxhash64(envelope + 8, <u32>total - 8), 0);
+    if (!writeAt(this.fd, envelope, <u32>total, g.dataOffset + <u64>position % g.dataSize)) return false;
+    const urlHash = xxhash64(parts.key, meta.urlLength);
+    const offset = g.bucketOffset(urlHash);
+    if (!this.lockBucket(offset)) return false;
+    const published = this.publish(offset, urlHash, meta.keyHash, <u64>position, <u32>total, replaces, exact);
+    this.unlockBucket();
+    return published;
   }
 
+  /**
+   * The position for a record of `total` bytes in this instance's extent, claiming a new extent
+   * (a run of them for a large record) when it is full or near the tail of the log; -1 if none.
+   */
+  private reserve(total: u64): i64 {
+    const g = this.geometry;
+    const retired = this.extentStart + g.dataSize / EXTENT_RETIRE_DIVISOR * (EXTENT_RETIRE_DIVISOR - 1) <= this.cursor;
+    if (this.extentNext + total > this.extentEnd || retired) {
+      const count = <u32>((total + EXTENT_SIZE - 1) / EXTENT_SIZE);
+      const first = this.claims.claim(this.fd, g, count, this.cursor);
+      if (first < 0) {
+        this.lockFailures++;
+        return -1;
+      }
+      this.extentStart = <u64>first * EXTENT_SIZE;
+      this.extentNext = this.extentStart;
+      this.extentEnd = this.extentStart + <u64>count * EXTENT_SIZE;
+      if (this.extentEnd > this.cursor) this.cursor = this.extentEnd;
+    }
+    const position = this.extentNext;
+    this.extentNext = (position + total + ENVELOPE_ALIGN - 1) & ~(ENVELOPE_ALIGN - 1);
+    return <i64>position;
+  }
 
   /**
    * Names the record in its bucket: in the key's own way (other ways of the key, left by racing
    * writers, are cleared), else a free way, else one whose record the log has overwritten, else
    * the oldest. With `replaces` (or `exact`), only when the key's way still names that version.
    */
-  private publish(urlHash: u64, keyHash: u64, position: u64, length: u32, cursor: u64, replaces: u64, exact: bool): bool {
-    const offset = this.geometry.bucketOffset(urlHash);
+  private publish(offset: u64, urlHash: u64, keyHash: u64, position: u64, length: u32, replaces: u64, exact: bool): bool {
+    const cursor = this.cursor;
     if (!this.readBucket(offset)) return false;
     let own: i32 = -1;
     for (let w: u32 = 0; w < WAYS; w++) {
@@ -508,14 +582,14 @@ export class SharedStore extends Store {
   private purgeUrl(url: ArrayBuffer): i64 {
     const urlHash = xxhash64(changetype<usize>(url), <u32>url.byteLength);
     const offset = this.geometry.bucketOffset(urlHash);
-    if (!this.readBucket(offset)) return PURGE_FAILED;
-    let purged: i64 = 0;
-    for (let w: u32 = 0; w < WAYS; w++) {
+    if (!this.lockBucket(offset)) return PURGE_FAILED;
+    let purged: i64 = this.readBucket(offset) ? 0 : PURGE_FAILED;
+    for (let w: u32 = 0; purged >= 0 && w < WAYS; w++) {
       const e = bucket + <usize>w * ENTRY_SIZE;
       if (!entryIsValid(e) || entryUrlHash(e) != urlHash) continue;
-      if (!this.clearWay(offset, w)) return PURGE_FAILED;
-      purged++;
+      purged = this.clearWay(offset, w) ? purged + 1 : PURGE_FAILED;
     }
+    this.unlockBucket();
     return purged;
   }
 
@@ -528,11 +602,13 @@ export class SharedStore extends Store {
     const g = this.geometry;
     if (this.chunk == 0) this.chunk = heap.alloc(INDEX_CHUNK);
     const chunk = this.chunk;
+    const toClear = this.toClear;
     let purged: i64 = 0;
     for (let start: u64 = 0; start < g.indexSize; start += INDEX_CHUNK) {
       const left = g.indexSize - start;
       const len = left < <u64>INDEX_CHUNK ? <u32>left : INDEX_CHUNK;
       if (readAt(this.fd, chunk, len, g.indexOffset + start) != <i64>len) return PURGE_FAILED;
+      toClear.length = 0;
       for (let at: u32 = 0; at < len; at += ENTRY_SIZE) {
         const e = chunk + at;
         if (!entryIsValid(e)) continue;
@@ -543,13 +619,33 @@ export class SharedStore extends Store {
           if (r != 0 && !matches) continue;
         }
         if (matches) purged++;
-        if (!clear) continue;
-        // One entry at a time, so that entries written meanwhile by others are kept.
-        memory.fill(entryOut, 0, ENTRY_SIZE);
-        if (!writeAt(this.fd, entryOut, ENTRY_SIZE, g.indexOffset + start + at)) return PURGE_FAILED;
+        if (clear) toClear.push(at);
       }
+      if (toClear.length > 0 && !this.clearUnchanged(g.indexOffset + start, len)) return PURGE_FAILED;
     }
     return purged;
+  }
+
+  /**
+   * Clears the ways of the chunk at `offset` listed in toClear, each under its bucket's lock and
+   * only if still as the scan read it: an entry stored there since is kept.
+   */
+  private clearUnchanged(offset: u64, len: u32): bool {
+    const g = this.geometry;
+    for (let i = 0; i < this.toClear.length; i++) {
+      const at = unchecked(this.toClear[i]);
+      const wayOffset = offset + <u64>at;
+      const bucketOffset = g.indexOffset + (wayOffset - g.indexOffset) / <u64>BUCKET_SIZE * <u64>BUCKET_SIZE;
+      if (!this.lockBucket(bucketOffset)) return false;
+      let ok = readAt(this.fd, wayAgain, ENTRY_SIZE, wayOffset) == <i64>ENTRY_SIZE;
+      if (ok && memory.compare(this.chunk + at, wayAgain, ENTRY_SIZE) == 0) {
+        memory.fill(entryOut, 0, ENTRY_SIZE);
+        ok = writeAt(this.fd, entryOut, ENTRY_SIZE, wayOffset);
+      }
+      this.unlockBucket();
+      if (!ok) return false;
+    }
+    return true;
   }
 
   // --- small file operations ---
@@ -563,10 +659,21 @@ export class SharedStore extends Store {
     return writeAt(this.fd, entryOut, ENTRY_SIZE, bucketOffset + <u64>way * ENTRY_SIZE);
   }
 
-  /** A way whose record failed its checks is cleared, so that the next lookup does not read it. */
+  /**
+   * A way whose record failed its checks is cleared, so that the next lookup does not read it;
+   * under the lock, and only if it still names that record (a store may have reused it since).
+   */
   private skipCorrupt(urlHash: u64, way: i32): void {
     this.corruptSkipped++;
     if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("shared store: skipped a torn or corrupt record");
-    this.clearWay(this.geometry.bucketOffset(urlHash), <u32>way);
+    const e = bucket + <usize>way * ENTRY_SIZE;
+    const keyHash = entryKeyHash(e);
+    const version = entryPositionPlusOne(e);
+    const offset = this.geometry.bucketOffset(urlHash);
+    if (!this.lockBucket(offset)) return;
+    if (this.readBucket(offset) && entryIsValid(e) && entryKeyHash(e) == keyHash && entryPositionPlusOne(e) == version) {
+      this.clearWay(offset, <u32>way);
+    }
+    this.unlockBucket();
   }
 }

@@ -1,8 +1,9 @@
 // The shared store's file: its geometry, control block and index entries (see docs/shared-store.md).
 //
-//   0            control block (4 KiB): geometry, its checksum, the log cursor
+//   0            control block (4 KiB): geometry, its checksum, the log head (HEAD_SLOTS words)
 //   4 KiB        index: bucketCount buckets of WAYS entries of ENTRY_SIZE bytes
-//   dataOffset   data: a circular log of [checksum u64][position u64][record] envelopes
+//   dataOffset   data: a circular log of [checksum u64][position u64][record] envelopes, in
+//                extents of EXTENT_SIZE that instances claim for themselves (shared_extents.ts)
 //
 // The file is exactly `limit` bytes, whatever is stored: the bound is the file's size.
 // Nothing here is trusted when read back: the geometry has a checksum, every index entry a check
@@ -10,14 +11,27 @@
 import { xxhash64 } from "./xxhash64";
 
 export const FILE_MAGIC: u32 = 0x31534348; // "HCS1"
-/** 2: records gained the stale windows (88-byte header). Another version is a foreign file. */
-export const FORMAT_VERSION: u32 = 2;
+/**
+ * 2: records gained the stale windows (88-byte header). 3: the log is claimed in extents and its
+ * head kept in HEAD_SLOTS words. Another version is a foreign file.
+ */
+export const FORMAT_VERSION: u32 = 3;
 export const CONTROL_SIZE: u64 = 4096;
 /** Bytes of the control block covered by the geometry checksum (stored right after them). */
 const GEOMETRY_SIZE: u32 = 48;
 const GEOMETRY_CHECK_OFFSET: u32 = 48;
-/** The log cursor: the next free position, written by every store. */
-export const CURSOR_OFFSET: u64 = 64;
+/**
+ * The log's head (the end of the newest claimed extent, a virtual position) is the largest of
+ * HEAD_SLOTS words: a claimer of extent k writes word k mod HEAD_SLOTS. Two writers racing on one
+ * word may leave the older value, but the other words keep the head within HEAD_SLOTS extents of
+ * the truth: it never goes far back (shared_extents.ts relies on it).
+ */
+export const HEAD_OFFSET: u64 = 64;
+export const HEAD_SLOTS: u32 = 64;
+/** The bytes of the control block a store reads before each write: geometry and head. */
+export const CONTROL_HEAD_END: u32 = <u32>HEAD_OFFSET + HEAD_SLOTS * 8;
+/** The unit in which instances claim the log for themselves. The data region is a whole number of them. */
+export const EXTENT_SIZE: u64 = 64 * 1024;
 
 /** Entries per bucket: the variants of one URL share a bucket, so this bounds them too. */
 export const WAYS: u32 = 8;
@@ -48,8 +62,12 @@ export class Geometry {
     g.bucketCount = buckets;
     const indexEnd = CONTROL_SIZE + buckets * <u64>BUCKET_SIZE;
     g.dataOffset = (indexEnd + DATA_ALIGN - 1) & ~(DATA_ALIGN - 1);
-    g.dataSize = (limit - g.dataOffset) & ~(ENVELOPE_ALIGN - 1);
+    g.dataSize = (limit - g.dataOffset) / EXTENT_SIZE * EXTENT_SIZE;
     return g;
+  }
+
+  get extentCount(): u64 {
+    return this.dataSize / EXTENT_SIZE;
   }
 
   get indexSize(): u64 {
@@ -70,6 +88,21 @@ export class Geometry {
     store<u64>(p, this.dataOffset, 32);
     store<u64>(p, this.dataSize, 40);
     store<u64>(p, xxhash64(p, GEOMETRY_SIZE), GEOMETRY_CHECK_OFFSET);
+  }
+
+  /** The log head in the control block at `p` (the largest head word). */
+  static headOf(p: usize): u64 {
+    let head: u64 = 0;
+    for (let i: u32 = 0; i < HEAD_SLOTS; i++) {
+      const word = load<u64>(p + <usize>HEAD_OFFSET + <usize>i * 8);
+      if (word > head) head = word;
+    }
+    return head;
+  }
+
+  /** Sets every head word of the control block at `p`. */
+  static setHead(p: usize, head: u64): void {
+    for (let i: u32 = 0; i < HEAD_SLOTS; i++) store<u64>(p + <usize>HEAD_OFFSET + <usize>i * 8, head);
   }
 
   /** Whether the control block at `p` is an intact one, of whatever geometry. */

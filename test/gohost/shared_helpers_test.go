@@ -29,6 +29,10 @@ const (
 	guestCacheDir = "/cache"
 	// storeFileName is <cacheName>.cache for the default cacheName (spec: "Store file").
 	storeFileName = "httpcache.cache"
+	// claimsDirName holds the store's extent claims and bucket locks: empty files, a bounded number.
+	claimsDirName = storeFileName + ".claims"
+	// maxClaimFiles: CLAIMS_KEPT (512) behind the head, plus claims and locks in flight.
+	maxClaimFiles = 512 + 256
 	// testPurgeToken is purge.token in the tests that purge.
 	testPurgeToken = "test-purge-token-6f1d0c2a"
 	// purgeTokenEnv is the variable passed with settings.envs for purge.tokenEnv.
@@ -517,6 +521,12 @@ func dirUsage(dir string) (names []string, size, allocated int64, err error) {
 		if err != nil {
 			continue // removed meanwhile
 		}
+		if e.Name() == claimsDirName && e.IsDir() {
+			if err := checkClaims(filepath.Join(dir, e.Name())); err != nil {
+				return nil, 0, 0, err
+			}
+			continue // its empty files use no data blocks; the directory itself is metadata
+		}
 		names = append(names, e.Name())
 		size += fi.Size()
 		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
@@ -524,6 +534,27 @@ func dirUsage(dir string) (names []string, size, allocated int64, err error) {
 		}
 	}
 	return names, size, allocated, nil
+}
+
+// checkClaims fails when the claims directory holds anything but a bounded number of empty files.
+func checkClaims(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	if len(entries) > maxClaimFiles {
+		return fmt.Errorf("%s holds %d files, want at most %d", dir, len(entries), maxClaimFiles)
+	}
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		if !fi.Mode().IsRegular() || fi.Size() != 0 {
+			return fmt.Errorf("%s/%s: want an empty claim or lock file, got %v of %d bytes", dir, e.Name(), fi.Mode(), fi.Size())
+		}
+	}
+	return nil
 }
 
 // nonZeroChunks returns the offsets of the chunk-sized pieces of data in [from, to) that are not
