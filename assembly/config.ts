@@ -5,28 +5,19 @@ import { LOG_LEVEL_DEBUG, LOG_LEVEL_ERROR, LOG_LEVEL_INFO, LOG_LEVEL_WARN } from
 import { JsonKind, JsonValue, parseJson } from "./config/json";
 import { EnvLookup, noEnvironment, readPurge } from "./config/purge";
 import { Reader } from "./config/reader";
+import { DEFAULT_MEMORY_LIMIT, DEFAULT_SHARED_LIMIT, StoreRequest, chooseStore, readStore } from "./config/store";
 import { isTokenChar } from "./http/bytes";
 
 export { EnvLookup } from "./config/purge";
 
 const KIB: i64 = 1 << 10;
 const MIB: i64 = 1 << 20;
-const GIB: i64 = 1 << 30;
 
 export const DEFAULT_MAX_TTL_MS: i64 = 300_000;
 export const DEFAULT_MAX_OBJECT_SIZE: i64 = MIB;
-export const DEFAULT_MEMORY_LIMIT: i64 = 64 * MIB;
-export const MIN_MEMORY_LIMIT: i64 = MIB;
-/** The arena is one allocator block, and AssemblyScript's allocator caps a block below 1 GiB. */
-export const MAX_MEMORY_LIMIT: i64 = GIB - MIB;
 /** A stored object may use at most this fraction of the memory limit. */
 export const MAX_OBJECT_FRACTION: i64 = 4;
 export const DEFAULT_CACHE_NAME = "httpcache";
-/** With a shared store the memory store is only a front for hot entries. */
-export const DEFAULT_FRONT_MEMORY_LIMIT: i64 = 16 * MIB;
-export const DEFAULT_SHARED_LIMIT: i64 = 256 * MIB;
-export const MIN_SHARED_LIMIT: i64 = 4 * MIB;
-export const MAX_SHARED_LIMIT: i64 = 1024 * GIB;
 /** A stored object may use at most this fraction of the shared store's file. */
 export const MAX_OBJECT_SHARED_FRACTION: i64 = 8;
 export const DEFAULT_PURGE_PATH = "/_cache/purge";
@@ -42,6 +33,7 @@ export class Config {
   /** Inclusive [from, to] pairs of status codes never stored. */
   excludedStatus: i32[] = [];
   maxObjectSize: i64 = DEFAULT_MAX_OBJECT_SIZE;
+  /** Each instance's memory store, or its memory front when there is a shared store. */
   memoryLimit: i64 = DEFAULT_MEMORY_LIMIT;
   ignoreQuery: bool = false;
   ignoredQueryParams: ArrayBuffer[] = [];
@@ -51,9 +43,11 @@ export class Config {
   cacheName: string = DEFAULT_CACHE_NAME;
   statusHeaders: bool = true;
   logLevel: i32 = LOG_LEVEL_INFO;
-  /** Guest-side directory of the shared store; "" = memory only. */
+  /** Guest-side directory of the shared store (given, or chosen among the mounts); "" = memory only. */
   sharedPath: string = "";
   sharedLimit: i64 = DEFAULT_SHARED_LIMIT;
+  /** Memory only because nothing is mounted: told once per middleware at start-up (not per instance). */
+  memoryOnlyNotice: string = "";
   purgeEnabled: bool = false;
   /** The purge token's bytes (from purge.token or the variable purge.tokenEnv names); never empty when enabled. */
   purgeToken: ArrayBuffer = new ArrayBuffer(0);
@@ -122,53 +116,7 @@ function parseStatus(text: string): i32 {
 const TOP_KEYS = ["maxTtl", "defaultTtl", "methods", "excludedResponseCodes", "maxObjectSize", "store", "key",
   "setCookie", "cacheName", "disableCacheStatusHeader", "logLevel", "purge", "tagHeaders", "keepTagHeaders",
   "ignoreRequestCacheControl", "heuristicFreshness", "targetedCacheControl", "maxStale", "staleIfError"];
-const STORE_KEYS = ["memory", "shared"];
-const MEMORY_KEYS = ["limit"];
-const SHARED_KEYS = ["path", "limit"];
 const KEY_KEYS = ["ignoreQuery", "ignoredQueryParams", "headers"];
-
-function readStore(r: Reader, c: Config, v: JsonValue): void {
-  if (!r.object("store", v)) return;
-  r.unknown("store.", v, STORE_KEYS);
-  // Read first: whether a shared store is set changes the memory limit's default.
-  const shared = v.get("shared");
-  if (shared !== null) readShared(r, c, shared);
-  const memory = v.get("memory");
-  let memoryLimitSet = false;
-  if (memory !== null && r.object("store.memory", memory)) {
-    r.unknown("store.memory.", memory, MEMORY_KEYS);
-    const limit = memory.get("limit");
-    if (limit !== null) {
-      memoryLimitSet = true;
-      c.memoryLimit = r.size("store.memory.limit", limit);
-      if (r.error.length == 0 && (c.memoryLimit < MIN_MEMORY_LIMIT || c.memoryLimit > MAX_MEMORY_LIMIT)) {
-        r.fail("store.memory.limit", "a size from 1Mi to 1023Mi", limit);
-      }
-    }
-  }
-  if (!memoryLimitSet && c.sharedPath.length > 0) c.memoryLimit = DEFAULT_FRONT_MEMORY_LIMIT;
-}
-
-/** store.shared: the path is only checked for shape here; the store checks that it is mounted. */
-function readShared(r: Reader, c: Config, v: JsonValue): void {
-  if (!r.object("store.shared", v)) return;
-  r.unknown("store.shared.", v, SHARED_KEYS);
-  const path = v.get("path");
-  if (path === null) {
-    r.failMessage("key \"store.shared.path\": required with store.shared (the guest-side directory of a settings.mounts entry, such as \"/cache\")");
-    return;
-  }
-  const text = r.string("store.shared.path", path).trim();
-  if (r.error.length == 0 && !text.startsWith("/")) r.fail("store.shared.path", "an absolute directory such as \"/cache\"", path);
-  c.sharedPath = text;
-  const limit = v.get("limit");
-  if (limit !== null) {
-    c.sharedLimit = r.size("store.shared.limit", limit);
-    if (r.error.length == 0 && (c.sharedLimit < MIN_SHARED_LIMIT || c.sharedLimit > MAX_SHARED_LIMIT)) {
-      r.fail("store.shared.limit", "a size from 4Mi to 1Ti", limit);
-    }
-  }
-}
 
 function readKey(r: Reader, c: Config, v: JsonValue): void {
   if (!r.object("key", v)) return;
@@ -184,7 +132,7 @@ function readKey(r: Reader, c: Config, v: JsonValue): void {
   if (headers !== null) c.keyHeaders = r.headerNames("key.headers", headers);
 }
 
-function readTop(r: Reader, c: Config, root: JsonValue, env: EnvLookup): void {
+function readTop(r: Reader, c: Config, root: JsonValue, env: EnvLookup, mounted: string[], warnings: string[]): void {
   r.unknown("", root, TOP_KEYS);
   let v = root.get("maxTtl");
   if (v !== null) c.maxTtlMs = r.duration("maxTtl", v);
@@ -223,8 +171,9 @@ function readTop(r: Reader, c: Config, root: JsonValue, env: EnvLookup): void {
   }
   const maxObjectSize = root.get("maxObjectSize");
   if (maxObjectSize !== null) c.maxObjectSize = r.size("maxObjectSize", maxObjectSize);
+  const storeRequest = new StoreRequest();
   v = root.get("store");
-  if (v !== null) readStore(r, c, v);
+  if (v !== null) readStore(r, storeRequest, v);
   v = root.get("key");
   if (v !== null) readKey(r, c, v);
   v = root.get("setCookie");
@@ -266,6 +215,7 @@ function readTop(r: Reader, c: Config, root: JsonValue, env: EnvLookup): void {
   if (v !== null) c.maxStaleMs = r.duration("maxStale", v);
   v = root.get("staleIfError");
   if (v !== null) c.staleIfErrorMs = r.duration("staleIfError", v);
+  if (r.error.length == 0) chooseStore(r, c, storeRequest, mounted, warnings);
   // Unset, the object size follows a small store down; set, it must fit in it.
   const shared = c.sharedPath.length > 0;
   if (maxObjectSize === null && c.maxObjectSize > c.memoryLimit / MAX_OBJECT_FRACTION) {
@@ -290,8 +240,8 @@ const MIN_SAFE_TOKEN_LENGTH: i32 = 16;
 /** Settings that are valid but that an operator should hear about once, at start-up. */
 function collectWarnings(c: Config, warnings: string[]): void {
   if (c.purgeEnabled && c.sharedPath.length == 0) {
-    warnings.push("purge is enabled without store.shared: each instance has its own memory store, " +
-      "so a purge only reaches the instance that receives it (each plugin instance logs this once)");
+    warnings.push("purge is enabled without a shared store: each instance has its own memory store, " +
+      "so a purge only reaches the instance that receives it");
   }
   if (c.purgeEnabled && c.purgeToken.byteLength < MIN_SAFE_TOKEN_LENGTH) {
     warnings.push("the purge token is shorter than " + MIN_SAFE_TOKEN_LENGTH.toString() + " characters: anyone " +
@@ -303,22 +253,21 @@ function collectWarnings(c: Config, warnings: string[]): void {
  * Parses the configuration text; an empty text, `null` and `{}` give the defaults. `env` resolves
  * purge.tokenEnv: plugin.ts passes host/environ's getEnv (a parameter, so that specs need no WASI).
  */
-export function parseConfig(text: string, env: EnvLookup = noEnvironment): ConfigResult {
+export function parseConfig(text: string, env: EnvLookup = noEnvironment, mounted: string[] = []): ConfigResult {
   const result = new ConfigResult();
-  if (text.trim().length == 0) return result;
+  if (text.trim().length == 0) text = "{}"; // the defaults still depend on the mounts
   const json = parseJson(text);
   if (json.value === null) {
     result.error = "not valid JSON: " + json.error;
     return result;
   }
   const root = json.value!;
-  if (root.kind == JsonKind.Null) return result;
-  if (root.kind != JsonKind.Object) {
+  if (root.kind != JsonKind.Object && root.kind != JsonKind.Null) {
     result.error = "expected an object of settings (got " + root.describe() + ")";
     return result;
   }
   const reader = new Reader();
-  readTop(reader, result.config, root, env);
+  readTop(reader, result.config, root.kind == JsonKind.Null ? parseJson("{}").value! : root, env, mounted, result.warnings);
   result.error = reader.error;
   if (result.error.length == 0) collectWarnings(result.config, result.warnings);
   return result;

@@ -10,7 +10,8 @@
 import { Config, parseConfig } from "./config";
 import { ByteBuffer } from "./host/buffer";
 import { nowMillis } from "./host/clock";
-import { enableResponseBuffering, readConfig, statusCode } from "./host/http";
+import { enableResponseBuffering, isFirstInstance, readConfig, statusCode } from "./host/http";
+import { mountedDirectories } from "./host/fs";
 import { getEnv } from "./host/environ";
 import { logDebug, logError, logEnabled, logWarn, setLogLevel } from "./host/log";
 import { answerIfPurge } from "./purge/api";
@@ -102,12 +103,15 @@ function openStore(config: Config): Store {
   return shared;
 }
 
-const parsed = parseConfig(readConfigText(), getEnv);
+const parsed = parseConfig(readConfigText(), getEnv, mountedDirectories());
 // A half-read configuration is never used: with an error every request is refused, and the
 // defaults below only give the (never filled) store a sane shape.
 const config: Config = parsed.error.length == 0 ? parsed.config : new Config();
 setLogLevel(config.logLevel);
-for (let i = 0; i < parsed.warnings.length; i++) logWarn(parsed.warnings[i]);
+if (isFirstInstance()) {
+  for (let i = 0; i < parsed.warnings.length; i++) logWarn(parsed.warnings[i]);
+  if (config.memoryOnlyNotice.length > 0) logWarn(config.memoryOnlyNotice);
+}
 configureTags(config);
 const cacheName = String.UTF8.encode(config.cacheName);
 const store: Store = openStore(config);

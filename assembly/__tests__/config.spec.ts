@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_TTL_MS, parseConfig } from "../config";
+import { noEnvironment } from "../config/purge";
 import { LOG_LEVEL_DEBUG } from "../abi/constants";
 import { parseDuration, parseSize } from "../config/units";
 
@@ -133,6 +134,63 @@ function text(b: ArrayBuffer): string {
   return String.UTF8.decode(b);
 }
 
+describe("the default store", () => {
+  it("is the shared store in the directory mounted at /cache", () => {
+    const r = parseConfig("{}", noEnvironment, ["/data", "/cache"]);
+    expect(r.error).toBe("");
+    expect(r.config.sharedPath).toBe("/cache");
+    expect(r.config.sharedLimit).toBe(256 << 20);
+    expect(r.config.memoryLimit).toBe(16 << 20);
+    expect(r.config.memoryOnlyNotice).toBe("");
+  });
+  it("is the shared store in the only mounted directory, whatever its name", () => {
+    expect(parseConfig("", noEnvironment, ["/var/lib/cache"]).config.sharedPath).toBe("/var/lib/cache");
+    expect(parseConfig('{"store":{"shared":{"limit":"1Gi"}}}', noEnvironment, ["/d"]).config.sharedLimit).toBe(1 << 30);
+  });
+  it("is memory only with a warning naming them when several are mounted and none at /cache", () => {
+    const r = parseConfig("{}", noEnvironment, ["/a", "/b"]);
+    expect(r.error).toBe("");
+    expect(r.config.sharedPath).toBe("");
+    expect(r.warnings.length).toBe(1);
+    expectMentions(r.warnings[0], "/a, /b");
+    expectMentions(r.warnings[0], "store.shared.path");
+  });
+  it("is memory only with a notice that says how to mount one when nothing is mounted", () => {
+    const r = parseConfig("{}");
+    expect(r.config.sharedPath).toBe("");
+    expect(r.config.memoryLimit).toBe(64 << 20);
+    expectMentions(r.config.memoryOnlyNotice, "settings.mounts");
+    expectMentions(r.config.memoryOnlyNotice, "once per instance");
+  });
+  it("is memory only, without a notice, with store.shared: false, even with a mount", () => {
+    for (let i = 0; i < 2; i++) {
+      const r = parseConfig(i == 0 ? '{"store":{"shared":false}}' : '{"store":{"shared":"false"}}', noEnvironment, ["/cache"]);
+      expect(r.error).toBe("");
+      expect(r.config.sharedPath).toBe("");
+      expect(r.config.memoryOnlyNotice).toBe("");
+    }
+  });
+  it("refuses store.shared: true when nothing is mounted, naming the fix", () => {
+    expectMentions(parseConfig('{"store":{"shared":true}}').error, "settings.mounts");
+    expect(parseConfig('{"store":{"shared":true}}', noEnvironment, ["/cache"]).config.sharedPath).toBe("/cache");
+  });
+  it("gives Traefik Hub's store.memory.limit: 3Gi the cache's size with a mount", () => {
+    const r = parseConfig('{"maxTtl":600,"store":{"memory":{"limit":"3Gi"}}}', noEnvironment, ["/cache"]);
+    expect(r.error).toBe("");
+    expect(r.config.sharedLimit).toBe(<i64>3 << 30);
+    expect(r.config.memoryLimit).toBe(16 << 20);
+    expect(r.warnings.length).toBe(0);
+  });
+  it("clamps a memory limit above 1023Mi without a mount, saying what applies", () => {
+    const r = parseConfig('{"store":{"memory":{"limit":"2Gi"}}}');
+    expect(r.error).toBe("");
+    expect(r.config.memoryLimit).toBe(1023 << 20);
+    expect(r.warnings.length).toBe(1);
+    expectMentions(r.warnings[0], "1023Mi");
+    expectMentions(r.warnings[0], "settings.mounts");
+  });
+});
+
 describe("shared store configuration", () => {
   it("is off by default, with the documented defaults", () => {
     const c = parseConfig("{}").config;
@@ -148,11 +206,17 @@ describe("shared store configuration", () => {
     expect(r.config.memoryLimit).toBe(16 << 20);
     expect(r.config.maxObjectSize).toBe(1 << 20);
   });
-  it("keeps an explicit memory limit with a shared store", () => {
+  it("reads store.memory.limit as the cache's size with a shared store and no store.shared.limit", () => {
     const r = parseConfig('{"store":{"memory":{"limit":"32Mi"},"shared":{"path":"/cache"}}}');
     expect(r.error).toBe("");
+    expect(r.config.memoryLimit).toBe(16 << 20);
+    expect(r.config.sharedLimit).toBe(32 << 20);
+  });
+  it("reads store.memory.limit as each instance's front when both sizes are given", () => {
+    const r = parseConfig('{"store":{"memory":{"limit":"32Mi"},"shared":{"path":"/cache","limit":"1Gi"}}}');
+    expect(r.error).toBe("");
     expect(r.config.memoryLimit).toBe(32 << 20);
-    expect(r.config.sharedLimit).toBe(256 << 20);
+    expect(r.config.sharedLimit).toBe(1 << 30);
   });
   it("accepts limits from 4Mi to 1Ti", () => {
     expect(parseConfig('{"store":{"shared":{"path":"/c","limit":"4Mi"}}}').error).toBe("");
@@ -241,7 +305,7 @@ describe("purge configuration", () => {
     const r = parseConfig('{"purge":{"token":"0123456789abcdef0123"}}');
     expect(r.error).toBe("");
     expect(r.warnings.length).toBe(1);
-    expectMentions(r.warnings[0], "store.shared");
+    expectMentions(r.warnings[0], "shared store");
   });
   it("warns about a purge token short enough to guess", () => {
     const r = parseConfig('{"purge":{"token":"t"},"store":{"shared":{"path":"/c"}}}');

@@ -8,6 +8,7 @@ export const BODY_KIND_RESPONSE: u32 = 1;
 
 export const FEATURE_BUFFER_REQUEST: u32 = 1;
 export const FEATURE_BUFFER_RESPONSE: u32 = 2;
+export const FEATURE_TRAILERS: u32 = 4;
 
 export const LOG_LEVEL_DEBUG: i32 = -1;
 export const LOG_LEVEL_INFO: i32 = 0;

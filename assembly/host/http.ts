@@ -2,7 +2,7 @@
 // end, retried once with the exact size the host reported when it did not fit. The only code
 // that calls abi/http_handler (besides logging).
 import * as abi from "../abi/http_handler";
-import { FEATURE_BUFFER_RESPONSE } from "../abi/constants";
+import { FEATURE_BUFFER_RESPONSE, FEATURE_TRAILERS } from "../abi/constants";
 import { ByteBuffer } from "./buffer";
 
 /** The fixed-size values the host hands out with the same get(buf, buf_limit) call shape. */
@@ -112,6 +112,20 @@ export function setStatusCode(code: u32): void {
 /** Lets handle_response read and rewrite the backend's response (for this request only). */
 export function enableResponseBuffering(): void {
   abi.enable_features(FEATURE_BUFFER_RESPONSE);
+}
+
+/**
+ * Whether this is the first instance of the middleware to start (called from _start only).
+ * Instances share nothing but the host, and the one thing the host keeps per middleware is the
+ * features enabled outside a request (http-wasm-host-go's middleware.features). The first
+ * instance marks the middleware by enabling trailers there, which changes nothing for requests:
+ * the guest never reads trailers. So start-up messages are logged once per middleware (per
+ * router and configuration load), not once per instance as the pool grows.
+ */
+export function isFirstInstance(): bool {
+  if ((abi.enable_features(0) & FEATURE_TRAILERS) != 0) return false;
+  abi.enable_features(FEATURE_TRAILERS);
+  return true;
 }
 
 export function removeHeader(kind: u32, namePtr: usize, nameLen: u32): void {

@@ -76,6 +76,8 @@ export const WASI_ABI = Object.freeze({
   fd_filestat_get: [['i32', 'i32'], ['i32']],
   fd_filestat_set_size: [['i32', 'i64'], ['i32']],
   path_filestat_get: [['i32', 'i32', 'i32', 'i32', 'i32'], ['i32']],
+  path_create_directory: [['i32', 'i32', 'i32'], ['i32']],
+  path_unlink_file: [['i32', 'i32', 'i32'], ['i32']],
   proc_exit: [['i32'], []],
   random_get: [['i32', 'i32'], ['i32']],
   sched_yield: [[], ['i32']],

@@ -142,6 +142,20 @@ func (l *Logger) Since(n int, min api.LogLevel) []LogEntry {
 	return out
 }
 
+// MemoryOnlyNotice starts the line a middleware with nothing mounted logs once at start-up.
+const MemoryOnlyNotice = "httpcache: no directory is mounted"
+
+// Problems is Since(0, warn) without the memory-only notice: what a memory-only test must not see.
+func (l *Logger) Problems() []LogEntry {
+	var out []LogEntry
+	for _, e := range l.Since(0, api.LogLevelWarn) {
+		if !strings.HasPrefix(e.Message, MemoryOnlyNotice) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // Dump formats at most max lines for a failure message.
 func Dump(entries []LogEntry, max int) string {
 	var b strings.Builder

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/http-wasm/http-wasm-host-go/api"
 )
 
 func newClient(conns int) *http.Client {
@@ -152,7 +151,7 @@ func TestConcurrentRequestsManyInstances(t *testing.T) {
 	}
 	created, _ = h.Instances()
 	t.Logf("free-running phase: X-Cache-Status counts %v; instances created in total %d", counts, created)
-	if l := h.Log.Since(0, api.LogLevelWarn); len(l) > 0 {
+	if l := h.Log.Problems(); len(l) > 0 {
 		t.Errorf("guest logged warnings/errors:%s", Dump(l, 10))
 	}
 }
@@ -220,7 +219,7 @@ func TestInstancesDroppedByGC(t *testing.T) {
 	if after <= before {
 		t.Errorf("no new instance was created after the pool was emptied (%d before, %d after)", before, after)
 	}
-	if l := h.Log.Since(0, api.LogLevelWarn); len(l) > 0 {
+	if l := h.Log.Problems(); len(l) > 0 {
 		t.Errorf("guest logged warnings/errors:%s", Dump(l, 10))
 	}
 }

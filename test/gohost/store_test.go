@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/http-wasm/http-wasm-host-go/api"
 )
 
 func storeBody(i, size int) []byte {
@@ -121,7 +120,7 @@ func TestStoreStaysBounded(t *testing.T) {
 	if recent[0] != "HIT" {
 		t.Errorf("the most recently stored key (%d bytes, store 1 MiB) did not hit: %v", sizes[lastStored[len(lastStored)-1]], recent)
 	}
-	if l := h.Log.Since(0, api.LogLevelWarn); len(l) > 0 {
+	if l := h.Log.Problems(); len(l) > 0 {
 		t.Errorf("guest logged warnings/errors:%s", Dump(l, 10))
 	}
 }
