@@ -3,6 +3,8 @@ package gohost
 import (
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,5 +66,61 @@ func TestConcurrentStoresLoseNothing(t *testing.T) {
 		urls, clients, middlewares, len(lost), twice, wrong.Load())
 	if len(lost) > 0 || twice > 0 || wrong.Load() > 0 {
 		t.Fatalf("lost %d (first: %v), %d URLs reached the origin more than once, %d wrong bodies", len(lost), lost[:min(len(lost), 5)], twice, wrong.Load())
+	}
+}
+
+// A Traefik killed in the middle of stores leaves lock and claim files behind: a lock whose holder
+// died (older than a second) is superseded, so stores go on; nothing left behind is served.
+func TestDeadHoldersNeverWedgeTheStore(t *testing.T) {
+	backend := NewBackend(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=600")
+		w.Write([]byte("body of " + r.URL.Path))
+	})
+	dir := t.TempDir()
+	cfg := sharedConfig("4Mi", "64Ki", "")
+	first := newHostWith(t, cfg, backend, mountOf(dir))
+	first.Do(get("/before"))
+	// What a holder killed at any point leaves: every bucket's lock (generation 0, and for some a
+	// generation 1 of a holder that superseded a dead one and died too), and claim files ahead of
+	// the head, all two seconds old.
+	claims := filepath.Join(dir, claimsDirName)
+	old := time.Now().Add(-2 * time.Second)
+	var names []string
+	for b := 0; b < 496; b++ { // the bucket count of a 4Mi store (docs/shared-store.md)
+		names = append(names, fmt.Sprintf("b%016x.0", b))
+		if b%7 == 0 {
+			names = append(names, fmt.Sprintf("b%016x.1", b))
+		}
+	}
+	for _, n := range names {
+		p := filepath.Join(claims, n)
+		if err := os.WriteFile(p, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second := newHostWith(t, cfg, backend, mountOf(dir))
+	if res := second.Do(get("/before")); res.CacheStatus() != "HIT" || string(res.Body) != "body of /before" {
+		t.Fatalf("an entry stored before the kill: %q %q, want HIT", res.CacheStatus(), res.Body)
+	}
+	for i := 0; i < 50; i++ {
+		path := fmt.Sprintf("/after/%d", i)
+		second.Do(get(path))
+		if res := first.Do(get(path)); res.CacheStatus() != "HIT" || string(res.Body) != "body of "+path {
+			t.Fatalf("GET %s after dead holders: %q %q, want a HIT stored by the other middleware", path, res.CacheStatus(), res.Body)
+		}
+	}
+	left, _ := os.ReadDir(claims)
+	stale := 0
+	for _, e := range left {
+		if strings.HasPrefix(e.Name(), "b") {
+			stale++
+		}
+	}
+	t.Logf("%d dead locks planted, %d lock files left after 50 stores (superseded ones are removed by their successors)", len(names), stale)
+	if stale >= len(names) {
+		t.Errorf("no dead lock was superseded and removed")
 	}
 }
