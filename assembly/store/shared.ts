@@ -115,6 +115,8 @@ export class SharedStore extends Store {
   private extentNext: u64 = 0;
   private extentEnd: u64 = 0;
   private claims: ExtentClaims;
+  /** The directory of claim and lock files, beside the store file. */
+  private markers: ArrayBuffer;
   private lookupsSinceCheck: u32 = 0;
   /** An all-zero control block was seen once: another instance may be emptying the file. */
   private zeroControlSeen: bool = false;
@@ -134,6 +136,7 @@ export class SharedStore extends Store {
     this.name = String.UTF8.encode(fileName);
     this.lock = new StoreLock(dirFd, fileName);
     this.claims = new ExtentClaims(dirFd, fileName);
+    this.markers = String.UTF8.encode(markerDirectory(fileName));
     this.fd = fd;
     this.geometry = geometry;
     this.front = front;
@@ -405,14 +408,25 @@ export class SharedStore extends Store {
     const deadline = nowMillis() + LOCK_WAIT_MS;
     let attempt = LockAttempt.Busy;
     let now: i64 = 0;
+    let recreated = false;
     do {
       now = nowMillis();
       attempt = this.lock.take(id, now);
+      // Someone removed the claims directory (rm -rf of the volume's content): make it again, once.
+      if (attempt == LockAttempt.Failed && !recreated) {
+        recreated = true;
+        if (this.ensureMarkers()) attempt = LockAttempt.Busy;
+      }
     } while (attempt == LockAttempt.Busy && now < deadline);
     if (attempt == LockAttempt.Taken) return true;
     this.lockFailures++;
     if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("shared store: a bucket's lock could not be taken; the change is dropped");
     return false;
+  }
+
+  /** Creates the claims directory if it is missing; whether it exists. */
+  private ensureMarkers(): bool {
+    return ensureDirectory(this.dirFd, this.markers);
   }
 
   private unlockBucket(): void {
@@ -458,7 +472,8 @@ export class SharedStore extends Store {
     const retired = this.extentStart + g.dataSize / EXTENT_RETIRE_DIVISOR * (EXTENT_RETIRE_DIVISOR - 1) <= this.cursor;
     if (this.extentNext + total > this.extentEnd || retired) {
       const count = <u32>((total + EXTENT_SIZE - 1) / EXTENT_SIZE);
-      const first = this.claims.claim(this.fd, g, count, this.cursor);
+      let first = this.claims.claim(this.fd, g, count, this.cursor);
+      if (first < 0 && this.ensureMarkers()) first = this.claims.claim(this.fd, g, count, this.cursor);
       if (first < 0) {
         this.lockFailures++;
         return -1;

@@ -124,3 +124,36 @@ func TestDeadHoldersNeverWedgeTheStore(t *testing.T) {
 		t.Errorf("no dead lock was superseded and removed")
 	}
 }
+
+// Someone empties the volume's directory (rm -rf /cache/*) while Traefik runs: stores go on (the
+// store file is made again by the file checks, the claims directory by the first lock that fails).
+func TestStoresGoOnAfterTheDirectoryIsEmptied(t *testing.T) {
+	backend := NewBackend(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=600")
+		w.Write([]byte("body of " + r.URL.Path))
+	})
+	dir := t.TempDir()
+	cfg := sharedConfig("4Mi", "64Ki", "")
+	h := newHostWith(t, cfg, backend, mountOf(dir))
+	h.Do(get("/a"))
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The first store after it sees no control block and, as it may be another instance emptying
+	// the file, only skips it (docs/shared-store.md, "Why a store checks the file first").
+	h.Do(get("/first-after"))
+	for i := 0; i < 20; i++ {
+		path := fmt.Sprintf("/after/%d", i)
+		h.Do(get(path))
+		if res := h.Do(get(path)); res.CacheStatus() != "HIT" {
+			t.Fatalf("GET %s twice after the directory was emptied: %q, want HIT", path, res.CacheStatus())
+		}
+	}
+	other := newHostWith(t, cfg, backend, mountOf(dir))
+	if res := other.Do(get("/after/19")); res.CacheStatus() != "HIT" {
+		t.Errorf("another middleware: %q, want HIT (both use the file the directory names)", res.CacheStatus())
+	}
+}
