@@ -6,6 +6,7 @@
 //   t.logs();                           // Traefik's log so far (includes the plugin's log lines)
 //   await t.reload({ maxTtl: "5" });     // rewrites the dynamic file, resolves when it is live
 //   await t.stop();                     // SIGTERM, then SIGKILL; removes the temp work dir
+//   await t.kill();                     // SIGKILL at once (a crash), then the same clean-up
 //
 // Layout of the temp work dir (Traefik runs with it as cwd; local plugins are looked up in
 // ./plugins-local/src/<moduleName>/):
@@ -255,7 +256,7 @@ function dynamicConfig({ gen, origin, pluginConfig, extraRouters, extraMiddlewar
  * @param {number} [o.timeoutMs]       start timeout, default 30000
  * @param {string} [o.traefikBin]      default: $TRAEFIK_BIN, else scripts/build-traefik.sh (builds on first use)
  * @param {boolean} [o.keepWorkDir]    do not remove the work dir on stop() (debugging)
- * @returns {Promise<{url, port, pid, workDir, logs(): string, reload(cfg): Promise<void>, exited: Promise, stop(): Promise<void>}>}
+ * @returns {Promise<{url, port, pid, workDir, logs(): string, reload(cfg): Promise<void>, exited: Promise, stop(): Promise<void>, kill(signal?): Promise<void>}>}
  */
 export async function startTraefik(o = {}) {
   if (!o.origin) throw new Error("startTraefik: origin is required");
@@ -416,5 +417,13 @@ async function startOnce(o) {
     /** Resolves when the Traefik process exits (for foreground use). */
     exited: exitedP,
     stop,
+    /**
+     * Sends `signal` (default SIGKILL: no shutdown at all, as a crash or an OOM kill) to the
+     * Traefik process, waits for it to exit, then cleans up like stop(). Requests in flight fail.
+     */
+    async kill(signal = "SIGKILL") {
+      if (!stopped && !exited) { try { proc.kill(signal); } catch {} }
+      await stop();
+    },
   };
 }
