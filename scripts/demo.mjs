@@ -4,11 +4,14 @@
 // behind the real Traefik with the httpcache plugin. Sends a scripted sequence of requests and
 // prints what happened: cache status, latency and how many calls reached the backend. Then stays
 // up with URLs to try by hand (Ctrl-C stops), or exits with --once (non-zero if the expected
-// cache statuses did not happen). The cache keeps its entries in a shared store on a temporary
-// directory (one cache for every plugin instance), with the purge API on.
+// cache statuses did not happen). Traefik mounts a fresh temporary directory into the plugin at
+// /cache (settings.mounts), as the README's install snippets do, and the plugin configuration has
+// no store settings: the plugin finds the mount and keeps its entries there, one cache for every
+// plugin instance. The directory is removed when the demo stops, so every run starts cold (the
+// scripted table expects a first MISS). The purge API is on, with a random token.
 
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -95,10 +98,11 @@ async function main() {
   const origin = await startOrigin(routes);
   if (listen === undefined) listen = (await portFree("127.0.0.1", 8000)) ? "127.0.0.1:8000" : `127.0.0.1:${await freePort()}`;
 
-  // The shared store's directory, mounted into the plugin like settings.mounts does in Traefik.
+  // The store's directory, mounted into the plugin at /cache like settings.mounts does in Traefik.
+  // No store settings: the plugin uses the directory mounted at /cache (the default).
   const storeDir = mkdtempSync(join(tmpdir(), "httpcache-demo-"));
   const purgeToken = randomBytes(12).toString("hex");
-  const pluginConfig = { maxTtl: "300s", store: { shared: { path: "/cache", limit: "64Mi" } }, purge: { token: purgeToken } };
+  const pluginConfig = { maxTtl: "300s", purge: { token: purgeToken } };
   console.log(`demo: sample API on ${origin.url} (${DELAY} ms per call); starting Traefik + httpcache on ${listen} ...`);
   let t;
   try {
@@ -122,7 +126,7 @@ async function main() {
 
   const steps = [
     { what: "GET /products?category=electronics", path: "/products?category=electronics", expect: "MISS", note: "first request: the backend answers, the cache stores it" },
-    { what: "GET /products?category=electronics", path: "/products?category=electronics", expect: "HIT", note: "answered by Traefik from memory" },
+    { what: "GET /products?category=electronics", path: "/products?category=electronics", expect: "HIT", note: "answered by Traefik from the cache" },
     { what: "GET /products?category=electronics&sort=price", path: "/products?category=electronics&sort=price", expect: "MISS", note: "a different query is a different entry" },
     { what: "GET /products?sort=price&category=electronics", path: "/products?sort=price&category=electronics", expect: "HIT", note: "same parameters, other order: same entry" },
     { what: "GET /stock?productId=12345", path: "/stock?productId=12345", expect: "MISS", note: "max-age=30" },
@@ -158,7 +162,13 @@ async function main() {
   const hits = steps.filter((s) => s.result.got === "HIT");
   const fwd = steps.filter((s) => s.result.got !== "HIT" && s.method !== "PURGE");
   const avg = (xs) => (xs.length ? xs.reduce((a, s) => a + s.result.ms, 0) / xs.length : 0);
-  console.log(`\nEntries live in one shared file (${storeDir}/httpcache.cache, 64 MiB, sparse) that every plugin instance reads and writes.`);
+  const storeFile = join(storeDir, "httpcache.cache");
+  if (existsSync(storeFile)) {
+    console.log(`\nEntries live in one file (${storeFile}: ${(statSync(storeFile).size / 2 ** 20).toFixed(0)} MiB, sparse) on the directory mounted at /cache, read and written by every plugin instance.`);
+  } else {
+    failures++;
+    console.log(`\ndemo: the plugin did not create ${storeFile}: it kept entries in each instance's memory (see its warnings in Traefik's log)`);
+  }
   console.log(`${steps.length} requests, ${origin.count()} reached the backend; ` +
     `average latency ${avg(hits).toFixed(1)} ms for hits vs ${avg(fwd).toFixed(1)} ms through to the backend.`);
   if (failures) console.log(`demo: ${failures} request(s) did not get the expected X-Cache-Status`);
