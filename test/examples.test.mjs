@@ -151,7 +151,8 @@ async function assertAccepted(config, label) {
 // ---------------------------------------------------------------------------------------------
 // Which store a plugin block gets, given the guest directories mounted into the plugin (README
 // "Configuration": store.shared false = memory; a path = that directory, which must be mounted;
-// otherwise the mount at /cache, else the only mount, else memory).
+// otherwise the mount at /cache, else the only mount, else memory when store.shared is absent and
+// a configuration error when it is true or an object).
 
 const STORE_GUEST = '/cache';
 const DEFAULT_SHARED_LIMIT = '256Mi';
@@ -166,7 +167,10 @@ function storeOf(cfg, guests, label) {
     assert.ok(guests.includes(dir), `${label}: store.shared.path ${shared.path} is not mounted (${JSON.stringify(guests)})`);
   } else if (guests.includes(STORE_GUEST)) dir = STORE_GUEST;
   else if (guests.length === 1) dir = guests[0];
-  else return { memory: guests.length ? `several mounts, none at ${STORE_GUEST}` : 'nothing mounted' };
+  else {
+    assert.ok(shared == null, `${label}: store.shared ${JSON.stringify(shared)} with no directory to choose is a configuration error`);
+    return { memory: guests.length ? `several mounts, none at ${STORE_GUEST}` : 'nothing mounted' };
+  }
   // Without store.shared.limit, store.memory.limit is the size of the whole cache (as Hub users mean it).
   const limit = parseSize(shared?.limit ?? cfg?.store?.memory?.limit ?? DEFAULT_SHARED_LIMIT);
   return { dir, limit, file: `${cfg?.cacheName ?? DEFAULT_CACHE_NAME}.cache` };
