@@ -1,13 +1,23 @@
 // The per-instance memory store: an open-addressing index and a ring of contiguous records,
 // together never more than `limit` bytes.
 //
-//   index: slotCount × 16 bytes, allocated on the first store
+//   index: slotCount × 16 bytes, INITIAL_SLOTS on the first store, doubled as entries come (up to
+//          one slot per KiB of `limit`); each size taken from the host (memory.grow: zeroed pages)
 //   ring:  `segmentCount` segments of `segmentSize` bytes, each taken from the host (memory.grow)
 //          only when the ring first reaches it - so an instance holds what it stores, not `limit`
 //
 // Traefik runs one instance per request in flight; reserving `limit` up front made 20 concurrent
 // cold requests cost 20 × limit of real memory. Segments also keep memory.grow exact: the
 // allocator would double the memory each time it grows.
+//
+// The first store is on the hit path's tail: Traefik's pool drops idle instances after two Go GCs,
+// and every new instance misses and stores. Each memory.grow makes the host (wazero 1.8) copy the
+// whole linear memory into a new Go allocation, and those allocations bring the next Go GC (which
+// drops more instances) closer. A full-size index from the allocator (1 MiB for the default 64Mi,
+// zeroed by a loop, then the first segment: two grows, 2.5 MiB of memory) made the first store
+// cost ~1.5 ms; now the first store grows the memory once, by a 64 KiB index and one segment.
+// Outgrown index regions are not reused (raw pages have no allocator): the budget reserves every
+// size the index can take, less than twice its final size.
 //
 // Records are appended at the tail and evicted from the head (FIFO with a second chance: a
 // record that answered a request since it was written slides to the tail once instead of being
@@ -27,6 +37,8 @@ import {
 const SLOT_SIZE: u32 = 16; // u64 keyHash, u32 record offset + 1 (0 = empty), u32 unused
 const BYTES_PER_SLOT: u32 = 1024; // one slot per KiB of limit: the index is ~1.6 % of it
 const MIN_SLOTS: u32 = 64;
+/** Slots of the index on the first store (one page, 3 072 entries); doubled as entries come. */
+const INITIAL_SLOTS: u32 = 4096;
 const MAX_LOAD_NUMERATOR: u32 = 3; // at most 3/4 of the slots used
 const MAX_LOAD_DENOMINATOR: u32 = 4;
 const PAGE_SIZE: u32 = 65536;
@@ -48,11 +60,20 @@ function previousPowerOfTwo(n: u32): u32 {
   return (n + <u64>(PAGE_SIZE - 1)) & ~<u64>(PAGE_SIZE - 1);
 }
 
+@inline function indexPages(slots: u32): i32 {
+  return <i32>(roundUpToPage(<u64>slots * SLOT_SIZE) / PAGE_SIZE);
+}
+
 export class MemoryStore extends Store {
   readonly limit: u32;
+  /** The index's final size: one slot per KiB of limit. */
+  private maxSlots: u32;
+  /** The index's current size, and the entries it holds before it doubles (or evicts). */
   private slotCount: u32;
   private slotMask: u32;
   private maxCount: u32;
+  /** Bytes of every index region taken so far (outgrown ones included). */
+  private indexReserved: u32 = 0;
   private segmentSize: u32;
   private segmentCount: u32;
   private ringSize: u32;
@@ -70,10 +91,15 @@ export class MemoryStore extends Store {
     this.limit = limit;
     let slots = previousPowerOfTwo(limit / BYTES_PER_SLOT);
     if (slots < MIN_SLOTS) slots = MIN_SLOTS;
-    this.slotCount = slots;
-    this.slotMask = slots - 1;
-    this.maxCount = slots / MAX_LOAD_DENOMINATOR * MAX_LOAD_NUMERATOR;
-    const available = roundDownToPage(limit > slots * SLOT_SIZE ? limit - slots * SLOT_SIZE : 0);
+    this.maxSlots = slots;
+    const initial = slots < INITIAL_SLOTS ? slots : INITIAL_SLOTS;
+    this.slotCount = initial;
+    this.slotMask = initial - 1;
+    this.maxCount = initial / MAX_LOAD_DENOMINATOR * MAX_LOAD_NUMERATOR;
+    // The ring gets what every index size the store can go through leaves.
+    let indexBudget: u32 = 0;
+    for (let s = initial; s <= slots; s <<= 1) indexBudget += <u32>indexPages(s) * PAGE_SIZE;
+    const available = roundDownToPage(limit > indexBudget ? limit - indexBudget : 0);
     let segment = <u32>roundUpToPage(<u64>maxObjectSize + <u64>RECORD_HEAD_ALLOWANCE);
     if (segment < MIN_SEGMENT_SIZE) segment = MIN_SEGMENT_SIZE;
     if (segment > available) segment = available;
@@ -100,9 +126,9 @@ export class MemoryStore extends Store {
     return this.ringBytes;
   }
 
-  /** Bytes taken from the host so far: the index and the segments in use. */
+  /** Bytes taken from the host so far: the index (every size it took) and the segments in use. */
   get bytesReserved(): u32 {
-    let total: u32 = this.index != 0 ? this.slotCount * SLOT_SIZE : 0;
+    let total: u32 = this.indexReserved;
     for (let i = 0; i < <i32>this.segmentCount; i++) if (unchecked(this.segments[i]) != 0) total += this.segmentSize;
     return total;
   }
@@ -126,6 +152,60 @@ export class MemoryStore extends Store {
     if (page < 0) return false;
     unchecked(this.segments[i] = <usize>page * PAGE_SIZE);
     return true;
+  }
+
+  /**
+   * The first store's memory: the index and the ring's first segment in one memory.grow (each
+   * grow copies the whole memory in the host). False when the host has none left.
+   */
+  private takeFirstMemory(): bool {
+    const indexSize = indexPages(this.slotCount);
+    // The first record goes at ring offset 0, in segment 0.
+    const withSegment = this.segmentCount > 0 && unchecked(this.segments[0]) == 0;
+    const segmentSize = withSegment ? <i32>(this.segmentSize / PAGE_SIZE) : 0;
+    let page = memory.grow(indexSize + segmentSize);
+    if (page < 0) {
+      if (segmentSize == 0) return false;
+      page = memory.grow(indexSize); // the segment then waits for ensureSegment
+      if (page < 0) return false;
+    } else if (withSegment) {
+      unchecked(this.segments[0] = (<usize>page + <usize>indexSize) * PAGE_SIZE);
+    }
+    this.index = <usize>page * PAGE_SIZE; // fresh pages are zeroed
+    this.indexReserved += <u32>indexSize * PAGE_SIZE;
+    return true;
+  }
+
+  /**
+   * Doubles the index and moves every slot into it. The new index is complete before it replaces
+   * the old one, and nothing in between can fail: a trap leaves the old one in use. Keeps the old
+   * one when the host has no memory (the store then evicts instead).
+   */
+  private growIndex(): void {
+    const oldIndex = this.index;
+    const oldCount = this.slotCount;
+    const slots = oldCount << 1;
+    const mask = slots - 1;
+    const pages = indexPages(slots);
+    const page = memory.grow(pages);
+    if (page < 0) return;
+    const index = <usize>page * PAGE_SIZE;
+    this.indexReserved += <u32>pages * PAGE_SIZE;
+    for (let j: u32 = 0; j < oldCount; j++) {
+      const from = oldIndex + (<usize>j * SLOT_SIZE);
+      const offsetPlusOne = load<u32>(from, 8);
+      if (offsetPlusOne == 0) continue;
+      const keyHash = load<u64>(from);
+      let i = <u32>keyHash & mask;
+      while (load<u32>(index + (<usize>i * SLOT_SIZE), 8) != 0) i = (i + 1) & mask;
+      const to = index + (<usize>i * SLOT_SIZE);
+      store<u64>(to, keyHash);
+      store<u32>(to, offsetPlusOne, 8);
+    }
+    this.index = index;
+    this.slotCount = slots;
+    this.slotMask = mask;
+    this.maxCount = slots / MAX_LOAD_DENOMINATOR * MAX_LOAD_NUMERATOR;
   }
 
   @inline private slotAddress(i: u32): usize {
@@ -248,9 +328,9 @@ export class MemoryStore extends Store {
     const size64 = parts.recordSize;
     if (size64 > <u64>this.maxRecordSize) return false;
     if (this.index == 0) {
-      const indexBytes = this.slotCount * SLOT_SIZE;
-      this.index = heap.alloc(<usize>indexBytes);
-      memory.fill(this.index, 0, indexBytes);
+      if (!this.takeFirstMemory()) return false;
+    } else if (this.used >= this.maxCount && this.slotCount < this.maxSlots) {
+      this.growIndex();
     }
     const size = <u32>size64;
     const offset = this.allocate(size);
