@@ -1,6 +1,6 @@
 // The shared store: one file on a mounted directory that every instance of every router reads
-// and writes at once, with no locks (WASI has none). See docs/shared-store.md for the design and
-// the measurements behind it; shared_layout.ts for the bytes.
+// and writes at once. See docs/shared-store.md for the design and the measurements behind it;
+// shared_layout.ts for the bytes.
 //
 // No store is lost to another and no two records share a position (a version), with WASI's one
 // atomic file operation (creating a file with O_CREAT|O_EXCL) and no waiting on the common path:
@@ -58,7 +58,7 @@ const SECOND_CHANCE_DENOMINATOR: u64 = 4;
  */
 const CHECK_EVERY_LOOKUPS: u32 = 32;
 /**
- * Cursors at or above this are corrupt. Positions start at the clock in ms << 20 (about 2^61
+ * Heads (log positions) at or above this are corrupt. Positions start at the clock in ms << 20 (about 2^61
  * today), so this leaves them room until the year 2100 and more, and keeps them far from
  * wrapping u64.
  */
