@@ -220,6 +220,11 @@ export function handleRequest(): u64 {
     record = store.find(keyHash, key.ptr, key.length, keyUrlLength);
     const authorizedOk = (recordFlags(record) & RECORD_FLAG_AUTHORIZED_OK) != 0;
     if (!isResponseRecord(record) || (request.hasAuthorization && !authorizedOk)) return forwardMiss(reason, now);
+    // Refreshed meanwhile (by the request that holds the lease): judged afresh, so that what is
+    // answered and what the status headers say are the same response.
+    if (recordStoredAt(record) != stored.storedAt && reuseOf(readStoredFacts(record), request, config, now) == Reuse.Fresh) {
+      return answerFromStore(record, STATUS_HIT, Detail.None);
+    }
     // Another request (in any instance) refreshes it: this one gets it stale meanwhile.
     if (!refresh) return answerFromStore(record, STATUS_UPDATING, Detail.StaleWhileRevalidate);
   } else if (request.cacheControl.onlyIfCached) {

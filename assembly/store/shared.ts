@@ -32,7 +32,7 @@ import { MemoryStore } from "./memory";
 import { PurgeRequest, matchesPurge } from "./purge";
 import {
   EntryMeta, RECORD_HEADER_SIZE, RecordParts, recordFits, recordHeadFits, recordKey, recordKeyEquals, recordKeyHash,
-  recordKeyLength, recordTagCount, recordUrlLength, recordVersion, writeRecord,
+  recordKeyLength, recordStoredAt, recordTagCount, recordUrlLength, recordVersion, writeRecord,
 } from "./record";
 import {
   BUCKET_SIZE, CONTROL_HEAD_END, CONTROL_SIZE, ENTRY_SIZE, ENVELOPE_ALIGN, ENVELOPE_SIZE, EXTENT_SIZE, Geometry, WAYS,
@@ -85,6 +85,8 @@ const HEAD_READ: u32 = 4096;
 const bucket = memory.data(<i32>BUCKET_SIZE);
 const entryOut = memory.data(<i32>ENTRY_SIZE);
 const wayAgain = memory.data(<i32>ENTRY_SIZE);
+/** The envelope and header of one record, read while waiting for a bucket's lock. */
+const recordHead = memory.data(<i32>(ENVELOPE_SIZE + RECORD_HEADER_SIZE));
 const control = memory.data(<i32>CONTROL_SIZE);
 
 /** Why open() failed (empty when it did not). */
@@ -401,9 +403,12 @@ export class SharedStore extends Store {
 
   /**
    * Takes the lock of the bucket at `bucketOffset`, waiting up to LOCK_WAIT_MS for a live holder
-   * (two writers meet there only when they store into one bucket at once).
+   * (two writers meet there only when they store into one bucket at once). Without `wait`, a busy
+   * lock is a no. With `keyHash`, waiting stops (a no) once the bucket names a response of that
+   * key stored at `storedAt` or later: many instances storing one URL at once (a burst of misses)
+   * need only one of them.
    */
-  private lockBucket(bucketOffset: u64): bool {
+  private lockBucket(bucketOffset: u64, wait: bool = true, urlHash: u64 = 0, keyHash: u64 = 0, storedAt: i64 = 0): bool {
     const id = (bucketOffset - this.geometry.indexOffset) / <u64>BUCKET_SIZE;
     const deadline = nowMillis() + LOCK_WAIT_MS;
     let attempt = LockAttempt.Busy;
@@ -412,6 +417,10 @@ export class SharedStore extends Store {
     do {
       now = nowMillis();
       attempt = this.lock.take(id, now);
+      if (attempt == LockAttempt.Busy) {
+        if (!wait) return false;
+        if (keyHash != 0 && this.newestStoredAt(bucketOffset, urlHash, keyHash) >= storedAt) return false;
+      }
       // Someone removed the claims directory (rm -rf of the volume's content): make it again, once.
       if (attempt == LockAttempt.Failed && !recreated) {
         recreated = true;
@@ -422,6 +431,31 @@ export class SharedStore extends Store {
     this.lockFailures++;
     if (logEnabled(LOG_LEVEL_DEBUG)) logDebug("shared store: a bucket's lock could not be taken; the change is dropped");
     return false;
+  }
+
+  /**
+   * When the response the key's newest way names was stored (read without the lock), or
+   * I64.MIN_VALUE when there is none or it cannot be read. A second chance copies an entry with
+   * its storedAt, so it never looks newer than it is.
+   */
+  private newestStoredAt(bucketOffset: u64, urlHash: u64, keyHash: u64): i64 {
+    if (!this.readBucket(bucketOffset)) return I64.MIN_VALUE;
+    let newest: u64 = 0;
+    let length: u32 = 0;
+    for (let w: u32 = 0; w < WAYS; w++) {
+      const e = bucket + <usize>w * ENTRY_SIZE;
+      if (entryIsValid(e) && entryUrlHash(e) == urlHash && entryKeyHash(e) == keyHash && entryPositionPlusOne(e) > newest) {
+        newest = entryPositionPlusOne(e);
+        length = entryLength(e);
+      }
+    }
+    if (newest == 0 || length < ENVELOPE_SIZE + RECORD_HEADER_SIZE) return I64.MIN_VALUE;
+    const g = this.geometry;
+    const read = <u32>ENVELOPE_SIZE + RECORD_HEADER_SIZE;
+    if (readAt(this.fd, recordHead, read, g.dataOffset + (newest - 1) % g.dataSize) != <i64>read) return I64.MIN_VALUE;
+    const r = recordHead + ENVELOPE_SIZE;
+    if (load<u64>(recordHead, 8) != newest - 1 || recordKeyHash(r) != keyHash) return I64.MIN_VALUE;
+    return recordStoredAt(r);
   }
 
   /** Creates the claims directory if it is missing; whether it exists. */
@@ -457,7 +491,10 @@ export class SharedStore extends Store {
     if (!writeAt(this.fd, envelope, <u32>total, g.dataOffset + <u64>position % g.dataSize)) return false;
     const urlHash = xxhash64(parts.key, meta.urlLength);
     const offset = g.bucketOffset(urlHash);
-    if (!this.lockBucket(offset)) return false;
+    // A conditional write (a lease, a second chance) that finds the bucket busy gives up: the
+    // other writer is most likely claiming or storing the same key.
+    const conditional = replaces != 0 || exact;
+    if (!this.lockBucket(offset, !conditional, urlHash, meta.keyHash, meta.storedAt)) return false;
     const published = this.publish(offset, urlHash, meta.keyHash, <u64>position, <u32>total, replaces, exact);
     this.unlockBucket();
     return published;

@@ -157,3 +157,44 @@ func TestStoresGoOnAfterTheDirectoryIsEmptied(t *testing.T) {
 		t.Errorf("another middleware: %q, want HIT (both use the file the directory names)", res.CacheStatus())
 	}
 }
+
+// 64 instances miss one URL at the same moment (no request coalescing in a guest): all 64 store
+// into one bucket. Once one has stored it the others stop waiting for the bucket's lock; every
+// answer is right and the URL is then a HIT everywhere.
+func TestOneURLStoredByManyInstancesAtOnce(t *testing.T) {
+	const clients = 64
+	var arrived atomic.Int32
+	release := make(chan struct{})
+	backend := NewBackend(func(w http.ResponseWriter, r *http.Request) {
+		if arrived.Add(1) == clients {
+			close(release)
+		}
+		select {
+		case <-release:
+		case <-time.After(5 * time.Second):
+		}
+		w.Header().Set("Cache-Control", "max-age=600")
+		w.Write([]byte("the one body"))
+	})
+	dir := t.TempDir()
+	cfg := sharedConfig("16Mi", "1Mi", "")
+	h := newHostWith(t, cfg, backend, mountOf(dir))
+	var stored, wrong atomic.Int32
+	start := time.Now()
+	parallel(clients, func(int) {
+		res := h.Do(get("/herd"))
+		if string(res.Body) != "the one body" {
+			wrong.Add(1)
+		}
+		if strings.Contains(res.Header.Get("Cache-Status"), "stored") {
+			stored.Add(1)
+		}
+	})
+	t.Logf("%d concurrent misses of one URL answered in %v, %d said stored", clients, time.Since(start), stored.Load())
+	if wrong.Load() > 0 || stored.Load() == 0 {
+		t.Fatalf("%d wrong bodies, %d stored", wrong.Load(), stored.Load())
+	}
+	if res := newHostWith(t, cfg, backend, mountOf(dir)).Do(get("/herd")); res.CacheStatus() != "HIT" {
+		t.Errorf("after the burst: %q, want HIT", res.CacheStatus())
+	}
+}
