@@ -336,10 +336,13 @@ describe("stale-while-revalidate", () => {
     const rs = await burst(path, 3, { split: true });
     const seen = rs.map(show).join("\n");
     assert.deepEqual(rs.map(xcs), ["EXPIRED", "EXPIRED", "EXPIRED"], seen);
+    // Each stores its answer, unless it finds another as new already stored while it waits for
+    // the bucket's lock: then it says so by leaving out "stored". At least one is stored.
     for (const r of rs) {
       assert.match(r.text, /^\/swr\/no-directive v2 n=\d+$/, show(r));
-      assert.equal(cacheStatus(r), "httpcache; fwd=stale; stored", show(r));
+      assert.match(cacheStatus(r), /^httpcache; fwd=stale(; stored)?$/, show(r));
     }
+    assert.ok(rs.some((r) => cacheStatus(r) === "httpcache; fwd=stale; stored"), seen);
     assert.equal(origin.count(path), 4, seen);
   });
 
