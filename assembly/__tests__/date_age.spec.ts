@@ -37,6 +37,15 @@ describe("HTTP dates", () => {
     expect(date("Thu, 29 Feb 2024 00:00:00 GMT")).toBe(daysFromCivil(2024, 2, 29) * 86400);
     expect(date("Thu, 29 Feb 2023 00:00:00 GMT")).toBe(INVALID_DATE);
   });
+  it("rejects what mixes the forms or drops a digit (RFC 9110 §5.6.7)", () => {
+    expect(date("Thu, 18 Aug 50 02:01:18 GMT")).toBe(INVALID_DATE); // IMF-fixdate with a 2-digit year
+    expect(date("Thu, 18-Aug-2050 02:01:18 GMT")).toBe(INVALID_DATE); // dashes with a 3-letter day
+    expect(date("Thursday, 18 Aug 2050 02:01:18 GMT")).toBe(INVALID_DATE); // a full day with spaces
+    expect(date("Thu, 18 Aug 2050 2:01:18 GMT")).toBe(INVALID_DATE); // a 1-digit hour
+    expect(date("Thu, 8 Aug 2050 02:01:18 GMT")).toBe(INVALID_DATE); // a 1-digit day
+    expect(date("Thu Aug  8 2:01:18 2050")).toBe(INVALID_DATE);
+    expect(date("THU, 18 AUG 2050 02:01:18 gMT")).not.toBe(INVALID_DATE); // case is not a form
+  });
   it("rejects garbage and near misses", () => {
     expect(date("")).toBe(INVALID_DATE);
     expect(date("garbage")).toBe(INVALID_DATE);
@@ -60,6 +69,11 @@ describe("Age", () => {
   });
   it("uses the first value of several", () => {
     expect(age("10\x0020\0")).toBe(10);
+  });
+  it("uses the first member of a list on one line: `7200, 0` is old (age-parse-suffix)", () => {
+    expect(age("7200, 0")).toBe(7200);
+    expect(age("0, old")).toBe(0);
+    expect(age("old, 0")).toBe(-1);
   });
   it("ignores floats, signs, suffixes and empty values", () => {
     expect(age("1.5")).toBe(-1);

@@ -9,7 +9,7 @@ import { parseAge } from "../http/age";
 import {
   COMMA, bytesEqual, equalsLowercase, equalsName, isWhitespace, nextNul, parseDeltaSeconds, toLowerAscii, trimmed,
 } from "../http/bytes";
-import { parseHttpDate, yearOf } from "../http/date";
+import { INVALID_DATE, parseHttpDate, yearOf } from "../http/date";
 import {
   AGE, CACHE_CONTROL, CONNECTION, CONTENT_LENGTH, DATE, ETAG, EXPIRES, HOP_BY_HOP, LAST_MODIFIED, SET_COOKIE, VARY,
   X_CACHE_STATUS,
@@ -206,7 +206,9 @@ function applyField(facts: ResponseFacts, name: usize, nameLen: u32, values: usi
     facts.hasExpires = true;
     const span = firstValue(values, valuesLen);
     const s = <u32>(span >>> 32);
-    facts.expires = parseHttpDate(values + s, <u32>span - s, currentYear);
+    // Expires on several lines is not one HTTP-date: already expired (§5.3).
+    const oneLine = nextNul(values, 0, valuesLen) + 1 >= valuesLen;
+    facts.expires = oneLine ? parseHttpDate(values + s, <u32>span - s, currentYear) : INVALID_DATE;
   } else if (equalsName(name, nameLen, DATE)) {
     const span = firstValue(values, valuesLen);
     const s = <u32>(span >>> 32);

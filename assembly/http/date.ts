@@ -60,13 +60,20 @@ function readMonth(ptr: usize, len: u32): i32 {
   return -1;
 }
 
-/** hh:mm:ss -> seconds of the day, or -1. */
+/** Exactly `count` digits, or -1. */
+function readDigits(ptr: usize, len: u32, count: u32): i32 {
+  const start = cursor;
+  const value = readNumber(ptr, len, count);
+  return cursor - start == count ? value : -1;
+}
+
+/** hh:mm:ss (two digits each: time-of-day, RFC 9110 §5.6.7) -> seconds of the day, or -1. */
 function readTime(ptr: usize, len: u32): i32 {
-  const hour = readNumber(ptr, len, 2);
+  const hour = readDigits(ptr, len, 2);
   if (hour < 0 || hour > 23 || !expect(ptr, len, 0x3a)) return -1;
-  const minute = readNumber(ptr, len, 2);
+  const minute = readDigits(ptr, len, 2);
   if (minute < 0 || minute > 59 || !expect(ptr, len, 0x3a)) return -1;
-  const second = readNumber(ptr, len, 2);
+  const second = readDigits(ptr, len, 2);
   if (second < 0 || second > 60) return -1; // 60: a leap second
   return hour * 3600 + minute * 60 + second;
 }
@@ -129,23 +136,21 @@ export function parseHttpDate(ptr: usize, len: u32, nowYear: i32 = DEFAULT_YEAR)
     return toEpoch(year, month, day, time);
   }
 
-  const day = readNumber(ptr, len, 2);
-  if (day < 0) return INVALID_DATE;
-  const dashed = expect(ptr, len, 0x2d); // RFC 850 uses 06-Nov-94
-  if (!dashed && !expect(ptr, len, 0x20)) return INVALID_DATE;
+  // IMF-fixdate names the day in three letters and writes `06 Nov 1994`; RFC 850 names it in
+  // full and writes `06-Nov-94`. Any other mix is not an HTTP-date.
+  const dashed = dayNameLen > 3;
+  const day = readDigits(ptr, len, 2);
+  if (day < 0 || !expect(ptr, len, dashed ? <u8>0x2d : <u8>0x20)) return INVALID_DATE;
   const month = readMonth(ptr, len);
   if (month < 0) return INVALID_DATE;
   if (!expect(ptr, len, dashed ? <u8>0x2d : <u8>0x20)) return INVALID_DATE;
-  const yearStart = cursor;
-  let year = readNumber(ptr, len, 4);
+  let year = readDigits(ptr, len, dashed ? 2 : 4);
   if (year < 0) return INVALID_DATE;
-  if (cursor - yearStart == 2) {
+  if (dashed) {
     // A two-digit year more than 50 years in the future is in the past century.
     const century = nowYear / 100 * 100;
     year += century;
     if (year > nowYear + 50) year -= 100;
-  } else if (cursor - yearStart != 4) {
-    return INVALID_DATE;
   }
   if (!expect(ptr, len, 0x20)) return INVALID_DATE;
   const time = readTime(ptr, len);
