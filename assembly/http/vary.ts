@@ -70,8 +70,8 @@ function insertName(into: ByteBuffer, base: u32, name: usize, nameLen: u32): boo
  * comma-separated list of header names, optional whitespace) into `into`: each name lowercased,
  * followed by NUL, duplicates dropped, sorted by bytes (so that `Vary: B, a` and `Vary: A,b` give
  * the same list). Returns how many names, 0 when it names nothing (empty / only commas), or
- * VARY_ANY when any member is `*` or there are more than MAX_VARY_NAMES distinct names (then
- * nothing is left appended). Members that are not RFC 9110 tokens are skipped (junk, not trap).
+ * VARY_ANY when any member is `*`, a member is not an RFC 9110 token (unparseable: treated like
+ * `*`), or there are more than MAX_VARY_NAMES distinct names (then nothing is left appended).
  * Appends to `into` (does not reset it); `ptr` must not point into `into`.
  */
 export function parseVaryNames(ptr: usize, len: u32, into: ByteBuffer): i32 {
@@ -95,7 +95,12 @@ export function parseVaryNames(ptr: usize, len: u32, into: ByteBuffer): i32 {
       into.length = base;
       return VARY_ANY;
     }
-    if (!isToken(ptr + start, memberLen)) continue;
+    if (memberLen == 0) continue; // empty list members are allowed (RFC 9110 §5.6.1)
+    if (!isToken(ptr + start, memberLen)) {
+      // Not a field name (`Vary: Cookie;`): what it varies on is unknown, so it is never shared.
+      into.length = base;
+      return VARY_ANY;
+    }
     if (insertName(into, base, ptr + start, memberLen) && ++count > MAX_VARY_NAMES) {
       into.length = base;
       return VARY_ANY;
