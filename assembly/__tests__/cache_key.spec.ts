@@ -18,6 +18,13 @@ describe("cache key", () => {
   it("lowercases the host and keeps the path", () => {
     expect(keyOf("API.Example.COM", "/Products/1")).toBe("api.example.com\n/Products/1");
   });
+  it("drops a default port: api.example.com:80 and api.example.com are one origin (RFC 3986 §6.2.3)", () => {
+    expect(keyOf("api.example.com:80", "/p")).toBe(keyOf("api.example.com", "/p"));
+    expect(keyOf("API.example.com:443", "/p")).toBe(keyOf("api.example.com", "/p"));
+    expect(keyOf("[::1]:80", "/p")).toBe("[::1]\n/p");
+    expect(keyOf("api.example.com:8080", "/p")).toBe("api.example.com:8080\n/p");
+    expect(keyOf("api.example.com:1443", "/p")).toBe("api.example.com:1443\n/p");
+  });
   it("sorts query parameters by name", () => {
     expect(keyOf("h", "/p?b=2&a=1&c=3")).toBe("h\n/p?a=1&b=2&c=3");
     expect(keyOf("h", "/p?b=2&a=1")).toBe(keyOf("h", "/p?a=1&b=2"));

@@ -14,7 +14,25 @@ const paramSpans = memory.data(<i32>MAX_QUERY_PARAMS * 8);
 /** Between the key's parts: '\n' never appears in a host, a URI or a header value. */
 export const KEY_SEPARATOR: u8 = 0x0a;
 
+/** The default ports (RFC 3986 §6.2.3): `api.example.com:80` and `api.example.com` are one origin. */
+const DEFAULT_PORTS = [String.UTF8.encode(":80"), String.UTF8.encode(":443")];
+
+/**
+ * The length of the host without a default port. The key has no scheme yet (both schemes share
+ * entries), so either default port goes: `:443` over http is not a setup anyone runs.
+ */
+function withoutDefaultPort(ptr: usize, len: u32): u32 {
+  for (let i = 0; i < DEFAULT_PORTS.length; i++) {
+    const port = unchecked(DEFAULT_PORTS[i]);
+    const n = <u32>port.byteLength;
+    if (len > n && memory.compare(ptr + len - n, changetype<usize>(port), n) == 0) return len - n;
+  }
+  return len;
+}
+
+/** Appends the host, lowercased and without a default port, then the separator. */
 export function appendHost(into: ByteBuffer, ptr: usize, len: u32): void {
+  len = withoutDefaultPort(ptr, len);
   into.reserve(len + 1);
   const out = into.end;
   for (let i: u32 = 0; i < len; i++) store<u8>(out + i, toLowerAscii(load<u8>(ptr + i)));

@@ -17,8 +17,6 @@ const COLON: u8 = 0x3a;
 const AT: u8 = 0x40;
 const HTTP = String.UTF8.encode("http://");
 const HTTPS = String.UTF8.encode("https://");
-const HTTP_DEFAULT_PORT = String.UTF8.encode(":80");
-const HTTPS_DEFAULT_PORT = String.UTF8.encode(":443");
 /** The key form being built (outside the GC heap: one per instance, reused). */
 const keyForm = new ByteBuffer(256);
 
@@ -105,10 +103,7 @@ export class TargetBuilder {
     }
     // The key's host is the Host header as the client sent it: with a non-default port, and
     // without the default one (clients leave it out), so ":80" / ":443" for the URL's scheme go.
-    const defaultPort = https ? HTTPS_DEFAULT_PORT : HTTP_DEFAULT_PORT;
-    let hostLen = hostEnd - hostStart;
-    if (endsWith(p + hostStart, hostLen, defaultPort)) hostLen -= <u32>defaultPort.byteLength;
-    appendHost(this.into, p + hostStart, hostLen);
+    appendHost(this.into, p + hostStart, hostEnd - hostStart); // drops a default port, as for requests
     this.restStart = hostEnd;
     this.restLength = len - hostEnd;
     return true;
@@ -126,7 +121,3 @@ function startsWithIgnoreCase(p: usize, len: u32, lower: ArrayBuffer): bool {
   return len >= n && equalsIgnoreCase(p, n, lower);
 }
 
-function endsWith(p: usize, len: u32, suffix: ArrayBuffer): bool {
-  const n = <u32>suffix.byteLength;
-  return len >= n && memory.compare(p + len - n, changetype<usize>(suffix), n) == 0;
-}

@@ -26,3 +26,27 @@ func TestUnparseableVaryIsNeverShared(t *testing.T) {
 		}
 	}
 }
+
+// `Host: api.example.com:80` names the same origin as `Host: api.example.com` (RFC 3986 §6.2.3):
+// one entry, found either way.
+func TestDefaultPortSharesTheEntry(t *testing.T) {
+	h := newHost(t, nil, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "max-age=300")
+		w.Write([]byte("catalog"))
+	})
+	first := get("/products")
+	first.Host = "api.example.com"
+	h.Do(first)
+	for _, host := range []string{"api.example.com:80", "API.example.com:443", "api.example.com"} {
+		r := get("/products")
+		r.Host = host
+		if res := h.Do(r); res.CacheStatus() != "HIT" {
+			t.Errorf("Host %s: %q, want the HIT stored for api.example.com", host, res.CacheStatus())
+		}
+	}
+	other := get("/products")
+	other.Host = "api.example.com:8080"
+	if res := h.Do(other); res.CacheStatus() == "HIT" {
+		t.Errorf("Host api.example.com:8080 is another origin, got a HIT")
+	}
+}
