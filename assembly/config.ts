@@ -5,13 +5,12 @@ import { LOG_LEVEL_DEBUG, LOG_LEVEL_ERROR, LOG_LEVEL_INFO, LOG_LEVEL_WARN } from
 import { JsonKind, JsonValue, parseJson } from "./config/json";
 import { EnvLookup, noEnvironment, readPurge } from "./config/purge";
 import { Reader } from "./config/reader";
+import { KIB, MIB } from "./config/units";
 import { DEFAULT_MEMORY_LIMIT, DEFAULT_SHARED_LIMIT, StoreRequest, chooseStore, readStore } from "./config/store";
 import { isTokenChar } from "./http/bytes";
 
 export { EnvLookup } from "./config/purge";
 
-const KIB: i64 = 1 << 10;
-const MIB: i64 = 1 << 20;
 
 export const DEFAULT_MAX_TTL_MS: i64 = 300_000;
 export const DEFAULT_MAX_OBJECT_SIZE: i64 = MIB;

@@ -9,9 +9,8 @@ import { Config } from "../config";
 import { normaliseDirectory } from "../host/fs";
 import { JsonKind, JsonValue } from "./json";
 import { Reader } from "./reader";
+import { GIB, MIB, TIB } from "./units";
 
-const MIB: i64 = 1 << 20;
-const GIB: i64 = 1 << 30;
 export const DEFAULT_MEMORY_LIMIT: i64 = 64 * MIB;
 export const MIN_MEMORY_LIMIT: i64 = MIB;
 /** The arena is one allocator block, and AssemblyScript's allocator caps a block below 1 GiB. */
@@ -20,7 +19,7 @@ export const MAX_MEMORY_LIMIT: i64 = GIB - MIB;
 export const DEFAULT_FRONT_MEMORY_LIMIT: i64 = 16 * MIB;
 export const DEFAULT_SHARED_LIMIT: i64 = 256 * MIB;
 export const MIN_SHARED_LIMIT: i64 = 4 * MIB;
-export const MAX_SHARED_LIMIT: i64 = 1024 * GIB;
+export const MAX_SHARED_LIMIT: i64 = TIB;
 /** The guest directory chosen first when several are mounted. */
 export const DEFAULT_STORE_DIRECTORY = "/cache";
 /** What the memory-only notice tells the operator to add to Traefik's static configuration. */

@@ -1,5 +1,10 @@
 // Sizes and durations as users write them in Traefik configuration.
 
+export const KIB: i64 = 1 << 10;
+export const MIB: i64 = 1 << 20;
+export const GIB: i64 = 1 << 30;
+export const TIB: i64 = <i64>1 << 40;
+
 /** Bytes from "1048576", "512Ki", "64Mi", "1Gi", "1Ti" (powers of 1024) or "1K", "1M", "1G", "1T"
  *  (powers of 1000); an optional trailing "B" is accepted. -1 when invalid or above 2^53. */
 export function parseSize(text: string): i64 {
@@ -18,10 +23,10 @@ export function parseSize(text: string): i64 {
   if (unit.endsWith("B") && unit.length > 1) unit = unit.substring(0, unit.length - 1);
   let multiplier: i64 = 1;
   if (unit == "" || unit == "B") multiplier = 1;
-  else if (unit == "Ki") multiplier = 1 << 10;
-  else if (unit == "Mi") multiplier = 1 << 20;
-  else if (unit == "Gi") multiplier = 1 << 30;
-  else if (unit == "Ti") multiplier = <i64>1 << 40;
+  else if (unit == "Ki") multiplier = KIB;
+  else if (unit == "Mi") multiplier = MIB;
+  else if (unit == "Gi") multiplier = GIB;
+  else if (unit == "Ti") multiplier = TIB;
   else if (unit == "K" || unit == "k") multiplier = 1000;
   else if (unit == "M") multiplier = 1000000;
   else if (unit == "G") multiplier = 1000000000;

@@ -419,7 +419,7 @@ export class SharedStore extends Store {
       attempt = this.lock.take(id, now);
       if (attempt == LockAttempt.Busy) {
         if (!wait) return false;
-        if (keyHash != 0 && this.newestStoredAt(bucketOffset, urlHash, keyHash) >= storedAt) return false;
+        if (keyHash != 0 && this.newestStoredAt(urlHash, keyHash) >= storedAt) return false;
       }
       // Someone removed the claims directory (rm -rf of the volume's content): make it again, once.
       if (attempt == LockAttempt.Failed && !recreated) {
@@ -438,23 +438,17 @@ export class SharedStore extends Store {
    * I64.MIN_VALUE when there is none or it cannot be read. A second chance copies an entry with
    * its storedAt, so it never looks newer than it is.
    */
-  private newestStoredAt(bucketOffset: u64, urlHash: u64, keyHash: u64): i64 {
-    if (!this.readBucket(bucketOffset)) return I64.MIN_VALUE;
-    let newest: u64 = 0;
-    let length: u32 = 0;
-    for (let w: u32 = 0; w < WAYS; w++) {
-      const e = bucket + <usize>w * ENTRY_SIZE;
-      if (entryIsValid(e) && entryUrlHash(e) == urlHash && entryKeyHash(e) == keyHash && entryPositionPlusOne(e) > newest) {
-        newest = entryPositionPlusOne(e);
-        length = entryLength(e);
-      }
-    }
-    if (newest == 0 || length < ENVELOPE_SIZE + RECORD_HEADER_SIZE) return I64.MIN_VALUE;
-    const g = this.geometry;
+  private newestStoredAt(urlHash: u64, keyHash: u64): i64 {
+    const way = this.newestWay(urlHash, keyHash);
+    if (way < 0) return I64.MIN_VALUE;
+    const e = bucket + <usize>way * ENTRY_SIZE;
     const read = <u32>ENVELOPE_SIZE + RECORD_HEADER_SIZE;
-    if (readAt(this.fd, recordHead, read, g.dataOffset + (newest - 1) % g.dataSize) != <i64>read) return I64.MIN_VALUE;
+    if (entryLength(e) < read) return I64.MIN_VALUE;
+    const position = entryPositionPlusOne(e) - 1;
+    const g = this.geometry;
+    if (readAt(this.fd, recordHead, read, g.dataOffset + position % g.dataSize) != <i64>read) return I64.MIN_VALUE;
     const r = recordHead + ENVELOPE_SIZE;
-    if (load<u64>(recordHead, 8) != newest - 1 || recordKeyHash(r) != keyHash) return I64.MIN_VALUE;
+    if (load<u64>(recordHead, 8) != position || recordKeyHash(r) != keyHash) return I64.MIN_VALUE;
     return recordStoredAt(r);
   }
 

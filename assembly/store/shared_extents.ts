@@ -15,7 +15,7 @@
 import { ERRNO_EXIST, ERRNO_SUCCESS } from "../abi/wasi_fs";
 import { createExclusive, readAt, removeFile, writeAt } from "../host/fs";
 import { CONTROL_HEAD_END, EXTENT_SIZE, Geometry, HEAD_OFFSET, HEAD_SLOTS } from "./shared_layout";
-import { markerPrefix, writeHex } from "./shared_names";
+import { MarkerName } from "./shared_names";
 
 /** Claim files kept behind the newest claim (empty files: a directory of about this many). */
 export const CLAIMS_KEPT: u64 = 512;
@@ -24,24 +24,17 @@ const CLAIM_TOO_OLD: u64 = CLAIMS_KEPT / 2;
 /** Extents tried by one claim before it gives up (the response is then not stored). */
 const MAX_PROBES: u32 = 4096;
 const CLAIM_KIND = "x";
-const HEX_DIGITS: u32 = 16;
 
 const headWords = memory.data(<i32>CONTROL_HEAD_END);
 const word = memory.data(8);
 
 export class ExtentClaims {
   private dirFd: i32;
-  private name: usize;
-  private prefixLength: u32;
-  private nameLength: u32;
+  private name: MarkerName;
 
   constructor(dirFd: i32, storeFileName: string) {
     this.dirFd = dirFd;
-    const prefix = String.UTF8.encode(markerPrefix(storeFileName, CLAIM_KIND));
-    this.prefixLength = <u32>prefix.byteLength;
-    this.nameLength = this.prefixLength + HEX_DIGITS;
-    this.name = heap.alloc(<usize>this.nameLength);
-    memory.copy(this.name, changetype<usize>(prefix), <usize>this.prefixLength);
+    this.name = new MarkerName(storeFileName, CLAIM_KIND);
   }
 
   /**
@@ -62,7 +55,7 @@ export class ExtentClaims {
       let claimed: u32 = 0;
       let errno = ERRNO_SUCCESS;
       while (claimed < count) {
-        errno = createExclusive(this.dirFd, this.nameOf(k + <u64>claimed), this.nameLength);
+        errno = createExclusive(this.dirFd, this.nameOf(k + <u64>claimed), this.name.length);
         if (errno != ERRNO_SUCCESS) break;
         claimed++;
       }
@@ -109,11 +102,10 @@ export class ExtentClaims {
   }
 
   private removeRange(first: u64, count: u64): void {
-    for (let i: u64 = 0; i < count; i++) removeFile(this.dirFd, this.nameOf(first + i), this.nameLength);
+    for (let i: u64 = 0; i < count; i++) removeFile(this.dirFd, this.nameOf(first + i), this.name.length);
   }
 
   private nameOf(k: u64): usize {
-    writeHex(this.name + <usize>this.prefixLength, k);
-    return this.name;
+    return this.name.of(k);
   }
 }

@@ -16,7 +16,7 @@
 // The price of a lock taken and given back: path_open (create), fd_close, path_unlink_file.
 import { ERRNO_EXIST, ERRNO_SUCCESS } from "../abi/wasi_fs";
 import { createExclusive, modifiedAtNanos, removeFile } from "../host/fs";
-import { markerPrefix, writeHex } from "./shared_names";
+import { MarkerName } from "./shared_names";
 
 /** A lock file older than this was left by a holder that died (a hold lasts microseconds). */
 export const LOCK_STALE_MS: i64 = 1000;
@@ -24,7 +24,8 @@ export const LOCK_STALE_MS: i64 = 1000;
 const MAX_GENERATIONS: u32 = 10;
 const NANOS_PER_MS: i64 = 1_000_000;
 const LOCK_KIND = "b";
-const HEX_DIGITS: u32 = 16;
+/** After the id: "." and one generation digit. */
+const GENERATION_SUFFIX: u32 = 2;
 
 export const enum LockAttempt {
   /** This instance holds the lock. */
@@ -37,33 +38,26 @@ export const enum LockAttempt {
 
 export class StoreLock {
   private dirFd: i32;
-  /** `<store file>.claims/b`, 16 hex digits of the id, ".", one generation digit. */
-  private name: usize;
-  private prefixLength: u32;
-  private nameLength: u32;
+  private name: MarkerName;
   private held: bool = false;
   private generation: u32 = 0;
 
   constructor(dirFd: i32, storeFileName: string) {
     this.dirFd = dirFd;
-    const prefix = String.UTF8.encode(markerPrefix(storeFileName, LOCK_KIND));
-    this.prefixLength = <u32>prefix.byteLength;
-    this.nameLength = this.prefixLength + HEX_DIGITS + 2;
-    this.name = heap.alloc(<usize>this.nameLength);
-    memory.copy(this.name, changetype<usize>(prefix), <usize>this.prefixLength);
-    store<u8>(this.name + <usize>(this.prefixLength + HEX_DIGITS), 0x2e); // "."
+    this.name = new MarkerName(storeFileName, LOCK_KIND, GENERATION_SUFFIX);
+    store<u8>(this.name.suffix, 0x2e); // "."
   }
 
   /** One attempt to take lock `id`, superseding generations left by dead holders. */
   take(id: u64, nowMs: i64): LockAttempt {
-    writeHex(this.name + <usize>this.prefixLength, id);
+    this.name.of(id);
     for (let g: u32 = 0; g < MAX_GENERATIONS; g++) {
-      const errno = createExclusive(this.dirFd, this.nameOf(g), this.nameLength);
+      const errno = createExclusive(this.dirFd, this.nameOf(g), this.name.length);
       if (errno == ERRNO_SUCCESS) {
         // Superseding: only while the generation before is still the dead holder's. If it is
         // gone, its holder let go and a new generation 0 may be held right now.
         if (g > 0 && !this.isStale(g - 1, nowMs)) {
-          removeFile(this.dirFd, this.nameOf(g), this.nameLength);
+          removeFile(this.dirFd, this.nameOf(g), this.name.length);
           return LockAttempt.Busy;
         }
         this.held = true;
@@ -79,18 +73,18 @@ export class StoreLock {
   /** Gives the lock back: the dead holders' files first, then this one's. */
   release(): void {
     if (!this.held) return;
-    for (let g: u32 = 0; g <= this.generation; g++) removeFile(this.dirFd, this.nameOf(g), this.nameLength);
+    for (let g: u32 = 0; g <= this.generation; g++) removeFile(this.dirFd, this.nameOf(g), this.name.length);
     this.held = false;
   }
 
   /** Whether generation g's file exists and is older than LOCK_STALE_MS. */
   private isStale(g: u32, nowMs: i64): bool {
-    const modified = modifiedAtNanos(this.dirFd, this.nameOf(g), this.nameLength);
+    const modified = modifiedAtNanos(this.dirFd, this.nameOf(g), this.name.length);
     return modified >= 0 && nowMs * NANOS_PER_MS - modified > LOCK_STALE_MS * NANOS_PER_MS;
   }
 
   private nameOf(g: u32): usize {
-    store<u8>(this.name + <usize>(this.nameLength - 1), <u8>(0x30 + g));
-    return this.name;
+    store<u8>(this.name.suffix + 1, <u8>(0x30 + g));
+    return this.name.ptr;
   }
 }
